@@ -1,0 +1,30 @@
+# Everyday commands. `make build` builds the example site in this folder.
+CARGO ?= cargo
+
+.PHONY: build test lint fmt bench bench-peers check clean
+
+# The main job on the bundled example site (outputs in assets/images/).
+build:
+	$(CARGO) run --release -- build
+
+# Everything CI runs: unit, integration and PngSuite tests, plus lints.
+test:
+	$(CARGO) test --all-targets
+	$(MAKE) lint
+
+lint:
+	$(CARGO) fmt --check
+	$(CARGO) clippy --all-targets -- -D warnings
+
+fmt:
+	$(CARGO) fmt
+
+# Criterion benchmarks of the pipeline stages.
+bench:
+	$(CARGO) bench
+
+check:
+	$(CARGO) run --release -- check
+
+clean:
+	$(CARGO) run --release -- clean

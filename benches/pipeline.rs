@@ -1,0 +1,70 @@
+//! Criterion benchmarks of each pipeline stage on the example site's real
+//! renders (`assets-src/muscles/png/Leg-Gastrocnemius-*.png`, 16 frames
+//! 480x720 RGBA): decoding, the GIF encoder, lossless PNG optimisation and
+//! thumbnails. Run with `make bench`.
+
+use std::path::{Path, PathBuf};
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use rayon::prelude::*;
+
+use assetgen::config::{GifOptions, PngOptions, ThumbOptions};
+use assetgen::decode::{decode_png, Rgba8};
+
+fn frame_paths() -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets-src/muscles/png");
+    (1..=16)
+        .map(|n| dir.join(format!("Leg-Gastrocnemius-{n}.png")))
+        .collect()
+}
+
+fn load() -> (Vec<Vec<u8>>, Vec<Rgba8>) {
+    let bytes: Vec<Vec<u8>> = frame_paths()
+        .iter()
+        .map(|p| std::fs::read(p).expect("example renders are in assets-src/"))
+        .collect();
+    let frames = bytes
+        .iter()
+        .map(|b| decode_png(b, Path::new("frame")).expect("renders decode"))
+        .collect();
+    (bytes, frames)
+}
+
+fn stages(c: &mut Criterion) {
+    let (bytes, frames) = load();
+    let mut g = c.benchmark_group("gastrocnemius-16-frames");
+    g.sample_size(10);
+    g.bench_function("decode", |b| {
+        b.iter(|| {
+            bytes
+                .par_iter()
+                .map(|b| decode_png(b, Path::new("f")).map(|f| f.width))
+                .collect::<Result<Vec<_>, _>>()
+        })
+    });
+    g.bench_function("gif-encode", |b| {
+        b.iter(|| assetgen::gif::encode(&frames, &GifOptions::default()))
+    });
+    g.bench_function("thumbnails", |b| {
+        b.iter(|| {
+            frames
+                .par_iter()
+                .map(|f| {
+                    assetgen::thumb::thumbnail(f, &ThumbOptions::default(), &PngOptions::default())
+                })
+                .collect::<Result<Vec<_>, _>>()
+        })
+    });
+    g.bench_function("png-optimise", |b| {
+        b.iter(|| {
+            bytes
+                .par_iter()
+                .map(|b| assetgen::optimize::optimize_png(b, &PngOptions::default()))
+                .collect::<Result<Vec<_>, _>>()
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, stages);
+criterion_main!(benches);

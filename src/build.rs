@@ -1,0 +1,260 @@
+//! `build`: plan the site, execute the plan in parallel, report.
+//!
+//! Pages run in parallel, and within a page its frames do (rayon, nested):
+//! each frame is read and decoded once, and feeds its optimised PNG, its
+//! thumbnail and the page's GIF. A failing frame or page is reported and
+//! every other page is still built.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::Instant;
+
+use rayon::prelude::*;
+
+use crate::decode::{decode_png, Rgba8};
+use crate::error::{Error, Result};
+use crate::fsio::{write_if_changed, WriteOutcome};
+use crate::ledger::{slash, Ledger};
+use crate::optimize::optimize_png;
+use crate::plan::{FramePlan, PagePlan, Plan};
+use crate::report::{Kind, Progress, Report};
+use crate::site::Site;
+use crate::{gif, thumb};
+
+/// What to build and how.
+#[derive(Debug, Clone, Default)]
+pub struct BuildOptions {
+    /// Only these pages (site-relative); all pages when empty.
+    pub pages: Vec<PathBuf>,
+    /// Write nothing; report what would be written.
+    pub dry_run: bool,
+}
+
+/// Builds the site. `Err` only for problems that stop the whole run
+/// (the site cannot be read); per-page failures are in the report.
+pub fn build(site: &Site, opts: &BuildOptions, progress: &dyn Progress) -> Result<Report> {
+    let started = Instant::now();
+    let plan = Plan::new(site, &opts.pages)?;
+    progress.start(plan.pages.len(), plan.frame_count());
+
+    let outputs = Outputs {
+        site,
+        dry_run: opts.dry_run,
+        report: Mutex::new(Report {
+            dry_run: opts.dry_run,
+            ..Report::default()
+        }),
+        ledger: Mutex::new(Ledger::load(&site.root)),
+    };
+    for e in &plan.errors {
+        outputs.error(e);
+    }
+    plan.pages.par_iter().for_each(|page| {
+        build_page(site, page, &outputs, progress);
+        progress.page_done(&page.page);
+    });
+    progress.finish();
+
+    let Outputs { report, ledger, .. } = outputs;
+    let mut report = report.into_inner().unwrap_or_else(|e| e.into_inner());
+    if !opts.dry_run {
+        let mut ledger = ledger.into_inner().unwrap_or_else(|e| e.into_inner());
+        if let Err(e) = ledger.save(&site.root) {
+            report.add_error(&e);
+        }
+    }
+    report.sort();
+    report.elapsed_ms = started.elapsed().as_millis() as u64;
+    Ok(report)
+}
+
+/// Where results go: the report and the ledger, shared by worker threads.
+struct Outputs<'a> {
+    site: &'a Site,
+    dry_run: bool,
+    report: Mutex<Report>,
+    ledger: Mutex<Ledger>,
+}
+
+impl Outputs<'_> {
+    fn error(&self, e: &Error) {
+        lock(&self.report).add_error(e);
+    }
+
+    /// Writes one output (unless dry run) and records it.
+    fn write(&self, path: &Path, kind: Kind, bytes: &[u8]) -> Result<()> {
+        let outcome = if self.dry_run {
+            match std::fs::read(self.site.abs(path)) {
+                Ok(existing) if existing == bytes => WriteOutcome::Unchanged,
+                _ => WriteOutcome::Written,
+            }
+        } else {
+            write_if_changed(&self.site.abs(path), bytes, path)?
+        };
+        {
+            let mut report = lock(&self.report);
+            match outcome {
+                WriteOutcome::Written => report.add_written(path, kind, bytes.len()),
+                WriteOutcome::Unchanged => report.up_to_date.push(slash(path)),
+            }
+        }
+        lock(&self.ledger).record(path, bytes);
+        Ok(())
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // A panic in another worker must not hide this one's results.
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn build_page(site: &Site, page: &PagePlan, out: &Outputs<'_>, progress: &dyn Progress) {
+    for asset in &page.checked {
+        if let Err(e) = check_exists(site, asset, &page.page) {
+            out.error(&e);
+        }
+    }
+
+    // Frames in parallel: decode once, write PNG and thumbnail, keep the
+    // pixels for the GIF.
+    let decoded: Vec<Option<Rgba8>> = page
+        .frames
+        .par_iter()
+        .map(|frame| {
+            let result = build_frame(site, &page.page, frame, out);
+            progress.frame_done();
+            result.map_err(|e| out.error(&e)).ok()
+        })
+        .collect();
+
+    let Some(gif_path) = &page.gif else { return };
+    let frames: Option<Vec<Rgba8>> = decoded.into_iter().collect();
+    let Some(frames) = frames else {
+        out.error(&Error::Encode {
+            path: gif_path.clone(),
+            message: format!(
+                "not made: a frame of {} failed (see above)",
+                page.page.display()
+            ),
+        });
+        return;
+    };
+    if let Err(e) = check_sizes(&frames, &page.frames) {
+        out.error(&e);
+        return;
+    }
+    let result = site
+        .check_on_disk(gif_path, &page.page)
+        .and_then(|()| {
+            gif::encode(&frames, &site.settings.gif).map_err(|e| Error::Encode {
+                path: gif_path.clone(),
+                message: e.to_string(),
+            })
+        })
+        .and_then(|bytes| out.write(gif_path, Kind::Gif, &bytes));
+    if let Err(e) = result {
+        out.error(&e);
+    }
+}
+
+/// Reads, decodes and writes the PNG copy and thumbnail of one frame.
+fn build_frame(site: &Site, page: &Path, frame: &FramePlan, out: &Outputs<'_>) -> Result<Rgba8> {
+    for p in [&frame.source, &frame.png, &frame.thumb] {
+        site.check_on_disk(p, page)?;
+    }
+    let bytes = read_source(site, &frame.source, page)?;
+    let image = decode_png(&bytes, &frame.source)?;
+    let encode_err = |path: &Path| {
+        let path = path.to_path_buf();
+        move |message| Error::Encode { path, message }
+    };
+    let png = optimize_png(&bytes, &site.settings.png).map_err(encode_err(&frame.png))?;
+    {
+        let mut report = lock(&out.report);
+        report.source_bytes += bytes.len() as u64;
+        report.optimised_bytes += png.len() as u64;
+    }
+    out.write(&frame.png, Kind::Png, &png)?;
+    let thumb = thumb::thumbnail(&image, &site.settings.thumb, &site.settings.png)
+        .map_err(encode_err(&frame.thumb))?;
+    out.write(&frame.thumb, Kind::Thumb, &thumb)?;
+    Ok(image)
+}
+
+fn read_source(site: &Site, source: &Path, page: &Path) -> Result<Vec<u8>> {
+    std::fs::read(site.abs(source)).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => Error::MissingSource {
+            path: source.to_path_buf(),
+            page: page.to_path_buf(),
+        },
+        _ => Error::io(source, e),
+    })
+}
+
+pub(crate) fn check_exists(site: &Site, asset: &Path, page: &Path) -> Result<()> {
+    site.check_on_disk(asset, page)?;
+    if site.abs(asset).is_file() {
+        Ok(())
+    } else {
+        Err(Error::MissingSource {
+            path: asset.to_path_buf(),
+            page: page.to_path_buf(),
+        })
+    }
+}
+
+/// All frames of a gallery must share one size; the odd ones out (against
+/// the most common size, so one bad first frame is named, not the other 15)
+/// are errors.
+pub(crate) fn check_sizes(frames: &[Rgba8], plans: &[FramePlan]) -> Result<()> {
+    let sizes: Vec<(u32, u32)> = frames.iter().map(Rgba8::dimensions).collect();
+    check_frame_sizes(&sizes, plans)
+}
+
+pub(crate) fn check_frame_sizes(sizes: &[(u32, u32)], plans: &[FramePlan]) -> Result<()> {
+    let mut counts: Vec<((u32, u32), usize)> = Vec::new();
+    for s in sizes {
+        match counts.iter_mut().find(|(k, _)| k == s) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((*s, 1)),
+        }
+    }
+    // Most common size; ties go to the earliest frame's size.
+    let Some(&(expected, _)) = counts.iter().rev().max_by_key(|(_, n)| *n) else {
+        return Ok(());
+    };
+    match sizes.iter().zip(plans).find(|(s, _)| **s != expected) {
+        Some((&found, plan)) => Err(Error::FrameSize {
+            path: plan.source.clone(),
+            expected,
+            found,
+        }),
+        None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plans(n: usize) -> Vec<FramePlan> {
+        (0..n)
+            .map(|i| FramePlan {
+                url: PathBuf::from(format!("A-{i}.png")),
+                source: PathBuf::from(format!("src/A-{i}.png")),
+                png: PathBuf::new(),
+                thumb: PathBuf::new(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_odd_frame_is_named_even_when_it_is_the_first() {
+        let sizes = [(5, 5), (4, 4), (4, 4)];
+        let e = check_frame_sizes(&sizes, &plans(3)).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "src/A-0.png: frame is 5x5, but the gallery's other frames are 4x4"
+        );
+    }
+}

@@ -1,0 +1,74 @@
+//! `clean`: remove generated files that no page refers to any more
+//! (renamed pages, removed frames, old fingerprints).
+//!
+//! Only files in the ledger (files assetgen wrote) are candidates, and only
+//! while they still hold what assetgen wrote: a hand-made or hand-edited
+//! file is never deleted.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use crate::error::{Error, Result};
+use crate::ledger::{slash, Ledger};
+use crate::plan::Plan;
+use crate::report::Report;
+use crate::site::Site;
+
+/// Removes orphaned outputs (or, with `dry_run`, lists them).
+pub fn clean(site: &Site, dry_run: bool) -> Result<Report> {
+    let started = Instant::now();
+    let plan = Plan::new(site, &[])?;
+    let mut report = Report {
+        dry_run,
+        ..Report::default()
+    };
+    for e in &plan.errors {
+        report.add_error(e);
+    }
+    if !plan.errors.is_empty() {
+        // A page we could not read may still refer to files: delete nothing.
+        report.errors.push(crate::report::Problem {
+            path: String::new(),
+            message:
+                "nothing removed: fix the pages above first, so no file still in use is deleted"
+                    .into(),
+        });
+        return Ok(report);
+    }
+    let wanted: BTreeSet<PathBuf> = plan
+        .pages
+        .iter()
+        .flat_map(|p| p.outputs().map(PathBuf::from))
+        .collect();
+    let mut ledger = Ledger::load(&site.root);
+    let orphans: Vec<PathBuf> = ledger.paths().filter(|p| !wanted.contains(p)).collect();
+    for path in orphans {
+        let abs = site.abs(&path);
+        match std::fs::read(&abs) {
+            Err(_) => ledger.forget(&path), // already gone
+            Ok(bytes) if !ledger.matches(&path, &bytes) => {
+                // Changed since we wrote it: someone else's now.
+                ledger.forget(&path);
+            }
+            Ok(_) => {
+                if !dry_run {
+                    if let Err(e) = std::fs::remove_file(&abs) {
+                        report.add_error(&Error::io(&path, e));
+                        continue;
+                    }
+                    ledger.forget(&path);
+                }
+                report.removed.push(slash(&path));
+            }
+        }
+    }
+    if !dry_run {
+        if let Err(e) = ledger.save(&site.root) {
+            report.add_error(&e);
+        }
+    }
+    report.sort();
+    report.elapsed_ms = started.elapsed().as_millis() as u64;
+    Ok(report)
+}

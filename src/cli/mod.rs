@@ -1,0 +1,426 @@
+//! Command-line interface: argument definitions and one function per
+//! subcommand. Everything here is presentation; the work is in the library.
+
+mod output;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::{Args, Parser, Subcommand};
+
+use assetgen::config::{Dither, Overrides};
+use assetgen::{BuildOptions, Site};
+
+/// Turntable galleries for Jekyll: animated GIFs, optimised PNGs and
+/// thumbnails from the frames listed in each page's front matter.
+#[derive(Debug, Parser)]
+#[command(name = "assetgen", version, about, long_about = None)]
+#[command(
+    after_help = "Settings can also be set under `assetgen:` in _config.yml; \
+flags win over it. Exit status: 0 ok, 1 a page or asset failed (or check found problems), 2 usage or configuration error."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Build every page's GIF, optimised PNGs and thumbnails (the main job)
+    Build(BuildArgs),
+    /// Validate pages, frames and outputs without writing anything
+    Check(CheckArgs),
+    /// Encode one animated GIF from frames, outside any site
+    Gif(GifArgs),
+    /// Remove generated files that no page refers to any more
+    Clean(CleanArgs),
+}
+
+#[derive(Debug, Args)]
+struct SiteArgs {
+    /// Site root: the folder holding _config.yml
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    site: PathBuf,
+}
+
+#[derive(Debug, Args)]
+struct BuildArgs {
+    #[command(flatten)]
+    site: SiteArgs,
+    /// Only these pages (paths relative to the site root or the current folder)
+    #[arg(value_name = "PAGE")]
+    pages: Vec<PathBuf>,
+    /// Worker threads (default: one per core)
+    #[arg(short, long, value_name = "N")]
+    jobs: Option<usize>,
+    /// Rebuild everything, ignoring what is up to date
+    #[arg(long)]
+    force: bool,
+    /// Write nothing; say what would be written
+    #[arg(long)]
+    dry_run: bool,
+    /// Print a JSON report on stdout
+    #[arg(long)]
+    json: bool,
+    /// No progress bars and no summary
+    #[arg(short, long)]
+    quiet: bool,
+    #[command(flatten)]
+    settings: SettingsArgs,
+}
+
+#[derive(Debug, Args)]
+struct CheckArgs {
+    #[command(flatten)]
+    site: SiteArgs,
+    /// Only these pages
+    #[arg(value_name = "PAGE")]
+    pages: Vec<PathBuf>,
+    /// Worker threads (default: one per core)
+    #[arg(short, long, value_name = "N")]
+    jobs: Option<usize>,
+    /// Print a JSON report on stdout
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    settings: SettingsArgs,
+}
+
+#[derive(Debug, Args)]
+struct CleanArgs {
+    #[command(flatten)]
+    site: SiteArgs,
+    /// List what would be removed, remove nothing
+    #[arg(long)]
+    dry_run: bool,
+    /// Print a JSON report on stdout
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    settings: SettingsArgs,
+}
+
+#[derive(Debug, Args)]
+struct GifArgs {
+    /// Output GIF
+    #[arg(short, long, value_name = "OUT.gif")]
+    output: PathBuf,
+    /// Frames, in order (PNG)
+    #[arg(value_name = "FRAME", required = true)]
+    frames: Vec<PathBuf>,
+    /// Worker threads (default: one per core)
+    #[arg(short, long, value_name = "N")]
+    jobs: Option<usize>,
+    #[command(flatten)]
+    gif: GifSettingsArgs,
+}
+
+/// GIF settings (keys `gif_delay`, `gif_loop`, ... under `assetgen:`).
+#[derive(Debug, Args, Default)]
+struct GifSettingsArgs {
+    /// Frame delay in milliseconds [default: 100]
+    #[arg(long, value_name = "MS")]
+    gif_delay: Option<String>,
+    /// Loop count, 0 = forever [default: 0]
+    #[arg(long, value_name = "N")]
+    gif_loop: Option<String>,
+    /// GIF width in pixels, height follows [default: the frames' width]
+    #[arg(long, value_name = "PX")]
+    gif_width: Option<String>,
+    /// Palette size, 2-256 [default: 256]
+    #[arg(long, value_name = "N")]
+    gif_colors: Option<String>,
+    /// Dithering
+    #[arg(long, value_name = "MODE", value_parser = Dither::NAMES.to_vec())]
+    gif_dither: Option<String>,
+    /// Colour semi-transparent pixels are blended onto [default: #ffffff]
+    #[arg(long, value_name = "COLOUR")]
+    matte: Option<String>,
+}
+
+/// Every setting as a flag; each wins over the same key in _config.yml.
+#[derive(Debug, Args, Default)]
+struct SettingsArgs {
+    /// Source root (renders), relative to the site [default: assets-src]
+    #[arg(long, value_name = "DIR")]
+    source: Option<String>,
+    /// Output root [default: urlimg from _config.yml, else assets/images]
+    #[arg(long, value_name = "DIR")]
+    output: Option<String>,
+    #[command(flatten)]
+    gif: GifSettingsArgs,
+    /// Thumbnail longest edge in pixels [default: 320]
+    #[arg(long, value_name = "PX")]
+    thumb_size: Option<String>,
+    /// PNG optimisation effort, 0-6 [default: 2]
+    #[arg(long, value_name = "N")]
+    png_effort: Option<String>,
+    /// Metadata to strip from PNGs
+    #[arg(long, value_name = "WHAT", value_parser = assetgen::config::Strip::NAMES.to_vec())]
+    strip: Option<String>,
+}
+
+impl GifSettingsArgs {
+    fn pairs(&self) -> Vec<(&'static str, &Option<String>)> {
+        vec![
+            ("gif_delay", &self.gif_delay),
+            ("gif_loop", &self.gif_loop),
+            ("gif_width", &self.gif_width),
+            ("gif_colors", &self.gif_colors),
+            ("gif_dither", &self.gif_dither),
+            ("matte", &self.matte),
+        ]
+    }
+}
+
+impl SettingsArgs {
+    fn pairs(&self) -> Vec<(&'static str, &Option<String>)> {
+        let mut v = vec![("source", &self.source), ("output", &self.output)];
+        v.extend(self.gif.pairs());
+        v.extend([
+            ("thumb_size", &self.thumb_size),
+            ("png_effort", &self.png_effort),
+            ("strip", &self.strip),
+        ]);
+        v
+    }
+}
+
+/// Flags parsed by the same code as `_config.yml` values, so a bad value
+/// gets the same message, naming the flag.
+fn overrides(pairs: Vec<(&'static str, &Option<String>)>) -> Result<Overrides, assetgen::Error> {
+    let mut o = Overrides::default();
+    for (key, value) in pairs {
+        if let Some(v) = value {
+            o.set(key, v).map_err(|message| assetgen::Error::Config {
+                file: PathBuf::from("command line"),
+                key: format!("--{}", key.replace('_', "-")),
+                message,
+            })?;
+        }
+    }
+    Ok(o)
+}
+
+pub fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Build(a) => build(a),
+        Command::Check(a) => check(a),
+        Command::Gif(a) => gif(a),
+        Command::Clean(a) => clean(a),
+    }
+}
+
+/// Runs `f` on a rayon pool of `jobs` threads (default: all cores).
+fn with_jobs<T: Send>(jobs: Option<usize>, f: impl FnOnce() -> T + Send) -> Result<T> {
+    let mut builder = rayon::ThreadPoolBuilder::new();
+    if let Some(n) = jobs {
+        anyhow::ensure!(n > 0, "--jobs must be at least 1");
+        builder = builder.num_threads(n);
+    }
+    let pool = builder.build().context("cannot start worker threads")?;
+    Ok(pool.install(f))
+}
+
+/// Opens the site; a usage error is printed here and becomes exit 2.
+fn open_site(site: &SiteArgs, settings: &SettingsArgs) -> Result<Site, ExitCode> {
+    overrides(settings.pairs())
+        .and_then(|flags| Site::open(&site.site, &flags))
+        .map_err(|e| {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        })
+}
+
+/// A page named on the command line, as a site-relative path.
+fn page_arg(site: &Site, page: &Path) -> Result<PathBuf> {
+    let in_site = site.root.join(page);
+    let path = if in_site.is_file() {
+        in_site
+    } else {
+        page.to_path_buf()
+    };
+    let real = path
+        .canonicalize()
+        .with_context(|| format!("{}: no such page", page.display()))?;
+    let root = site.root.canonicalize().context("site folder")?;
+    real.strip_prefix(&root)
+        .map(Path::to_path_buf)
+        .map_err(|_| {
+            anyhow::anyhow!(
+                "{}: not inside the site {}",
+                page.display(),
+                site.root.display()
+            )
+        })
+}
+
+fn page_args(site: &Site, pages: &[PathBuf]) -> Result<Vec<PathBuf>, ExitCode> {
+    pages
+        .iter()
+        .map(|p| page_arg(site, p))
+        .collect::<Result<_>>()
+        .map_err(|e| {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        })
+}
+
+fn build(a: BuildArgs) -> Result<ExitCode> {
+    let site = match open_site(&a.site, &a.settings) {
+        Ok(s) => s,
+        Err(code) => return Ok(code),
+    };
+    let pages = match page_args(&site, &a.pages) {
+        Ok(p) => p,
+        Err(code) => return Ok(code),
+    };
+    // Every output is rebuilt on each run until the build cache lands;
+    // --force is accepted now so scripts can already pass it.
+    let _ = a.force;
+    let opts = BuildOptions {
+        pages,
+        dry_run: a.dry_run,
+    };
+    let bars = output::Bars::new(!a.quiet);
+    let report = with_jobs(a.jobs, || assetgen::build(&site, &opts, &bars))?;
+    let report = match report {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(ExitCode::from(if e.is_usage() { 2 } else { 1 }));
+        }
+    };
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    }
+    output::print_errors(&report.errors);
+    if !a.quiet && !a.json {
+        output::print_build_summary(&report);
+    }
+    Ok(if report.errors.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn check(a: CheckArgs) -> Result<ExitCode> {
+    let site = match open_site(&a.site, &a.settings) {
+        Ok(s) => s,
+        Err(code) => return Ok(code),
+    };
+    let pages = match page_args(&site, &a.pages) {
+        Ok(p) => p,
+        Err(code) => return Ok(code),
+    };
+    let report = match with_jobs(a.jobs, || assetgen::check(&site, &pages))? {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(ExitCode::from(if e.is_usage() { 2 } else { 1 }));
+        }
+    };
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        for p in &report.problems {
+            println!("{}", p.message);
+        }
+        eprintln!(
+            "checked {} pages, {} frames: {}",
+            report.pages,
+            report.frames,
+            match report.problems.len() {
+                0 => "all good".to_string(),
+                1 => "1 problem".to_string(),
+                n => format!("{n} problems"),
+            }
+        );
+    }
+    Ok(if report.is_clean() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn clean(a: CleanArgs) -> Result<ExitCode> {
+    let site = match open_site(&a.site, &a.settings) {
+        Ok(s) => s,
+        Err(code) => return Ok(code),
+    };
+    let report = match assetgen::clean(&site, a.dry_run) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(ExitCode::from(if e.is_usage() { 2 } else { 1 }));
+        }
+    };
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        let verb = if a.dry_run { "would remove" } else { "removed" };
+        for p in &report.removed {
+            println!("{verb} {p}");
+        }
+        eprintln!("{verb} {} files", report.removed.len());
+    }
+    output::print_errors(&report.errors);
+    Ok(if report.errors.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn gif(a: GifArgs) -> Result<ExitCode> {
+    let opts = match overrides(a.gif.pairs()) {
+        Ok(o) => o.resolve().gif,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let result = with_jobs(a.jobs, || -> Result<Vec<u8>, assetgen::Error> {
+        use rayon::prelude::*;
+        let frames = a
+            .frames
+            .par_iter()
+            .map(|p| assetgen::decode::read_png(p, p).map(|(_, img)| img))
+            .collect::<Result<Vec<_>, _>>()?;
+        assetgen::gif::encode(&frames, &opts).map_err(|e| match e {
+            assetgen::gif::GifError::FrameSize {
+                index,
+                expected,
+                found,
+            } => assetgen::Error::FrameSize {
+                path: a.frames[index].clone(),
+                expected,
+                found,
+            },
+            other => assetgen::Error::Encode {
+                path: a.output.clone(),
+                message: other.to_string(),
+            },
+        })
+    })?;
+    match result.and_then(|bytes| {
+        assetgen::fsio::write_atomic(&a.output, &bytes, &a.output).map(|()| bytes.len())
+    }) {
+        Ok(n) => {
+            eprintln!(
+                "wrote {} ({}, {} frames)",
+                a.output.display(),
+                output::human_bytes(n as u64),
+                a.frames.len()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            Ok(ExitCode::from(1))
+        }
+    }
+}

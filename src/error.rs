@@ -1,0 +1,109 @@
+//! One error type for the whole library.
+//!
+//! Every variant names the file it is about, and `Display` renders one line,
+//! so the CLI can print it as is and a user knows which file to fix. Which
+//! errors are the user's configuration (exit 2) and which are per-asset
+//! failures (exit 1) is decided here, once, by [`Error::is_usage`].
+
+use std::path::PathBuf;
+
+/// Result alias used throughout the library.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// What went wrong, and with which file.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Reading or writing a file failed.
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// A setting in `_config.yml` or on the command line is invalid.
+    #[error("{}: {key}: {message}", file.display())]
+    Config {
+        /// `_config.yml`, or `command line` for flags.
+        file: PathBuf,
+        key: String,
+        message: String,
+    },
+
+    /// The site folder itself is unusable (no such folder, no `_config.yml`).
+    #[error("{}: {message}", path.display())]
+    Site { path: PathBuf, message: String },
+
+    /// Front matter that cannot be parsed; line and column are in the file.
+    #[error("{}:{line}:{column}: {message}", path.display())]
+    FrontMatter {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+
+    /// A front-matter value that is not what the manifest expects.
+    #[error("{}: {message}", path.display())]
+    Manifest { path: PathBuf, message: String },
+
+    /// A path in front matter that would leave the site root.
+    #[error("{}: refusing path '{value}': {reason}", page.display())]
+    UnsafePath {
+        page: PathBuf,
+        value: String,
+        reason: String,
+    },
+
+    /// A frame the page refers to does not exist.
+    #[error("{}: missing (listed in {})", path.display(), page.display())]
+    MissingSource { path: PathBuf, page: PathBuf },
+
+    /// An image that cannot be decoded (corrupt, truncated, not a PNG, too large).
+    #[error("{}: {message}", path.display())]
+    Decode { path: PathBuf, message: String },
+
+    /// Frames of one gallery that do not share one size.
+    #[error("{}: frame is {}x{}, but the gallery's other frames are {}x{}", path.display(), found.0, found.1, expected.0, expected.1)]
+    FrameSize {
+        path: PathBuf,
+        expected: (u32, u32),
+        found: (u32, u32),
+    },
+
+    /// Encoding or optimising an output failed.
+    #[error("{}: {message}", path.display())]
+    Encode { path: PathBuf, message: String },
+}
+
+impl Error {
+    /// Usage and configuration errors stop the whole run (exit 2); every
+    /// other error belongs to one page or asset (exit 1).
+    pub fn is_usage(&self) -> bool {
+        matches!(self, Error::Config { .. } | Error::Site { .. })
+    }
+
+    /// The file the error is about.
+    pub fn path(&self) -> &std::path::Path {
+        match self {
+            Error::Io { path, .. }
+            | Error::Config { file: path, .. }
+            | Error::Site { path, .. }
+            | Error::FrontMatter { path, .. }
+            | Error::Manifest { path, .. }
+            | Error::UnsafePath { page: path, .. }
+            | Error::MissingSource { path, .. }
+            | Error::Decode { path, .. }
+            | Error::FrameSize { path, .. }
+            | Error::Encode { path, .. } => path,
+        }
+    }
+
+    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+}

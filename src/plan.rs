@@ -1,0 +1,238 @@
+//! Planning: from the pages' manifests to the list of every output, before
+//! any pixel is touched.
+//!
+//! The plan is pure data (which sources feed which outputs), so it can be
+//! printed by `--dry-run`, checked by `check`, compared against what is on
+//! disk by `clean`, and executed in parallel by the build.
+
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+use crate::frontmatter::{self, Manifest};
+use crate::site::{thumb_name, Site};
+
+/// One frame of a gallery and the two files made from it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FramePlan {
+    /// The front-matter value (relative to the output root).
+    pub url: PathBuf,
+    /// Site-relative source render.
+    pub source: PathBuf,
+    /// Site-relative optimised copy.
+    pub png: PathBuf,
+    /// Site-relative thumbnail.
+    pub thumb: PathBuf,
+}
+
+/// Everything one page asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PagePlan {
+    /// Site-relative page path.
+    pub page: PathBuf,
+    pub frames: Vec<FramePlan>,
+    /// Site-relative animated GIF made from the frames, if the page names one.
+    pub gif: Option<PathBuf>,
+    /// Hand-made assets the page refers to (site-relative): only checked.
+    pub checked: Vec<PathBuf>,
+}
+
+impl PagePlan {
+    /// Every file this page's build writes.
+    pub fn outputs(&self) -> impl Iterator<Item = &Path> {
+        self.frames
+            .iter()
+            .flat_map(|f| [f.png.as_path(), f.thumb.as_path()])
+            .chain(self.gif.as_deref())
+    }
+}
+
+/// The whole site's plan, and the pages that could not be planned.
+#[derive(Debug, Default)]
+pub struct Plan {
+    pub pages: Vec<PagePlan>,
+    pub errors: Vec<Error>,
+}
+
+impl Plan {
+    /// Plans every page of the site (or only `only`, site-relative, if not empty).
+    pub fn new(site: &Site, only: &[PathBuf]) -> Result<Plan> {
+        let pages = if only.is_empty() {
+            site.discover_pages()?
+        } else {
+            only.to_vec()
+        };
+        let mut plan = Plan::default();
+        for page in pages {
+            match plan_page(site, &page) {
+                Ok(Some(p)) => plan.pages.push(p),
+                Ok(None) => {}
+                Err(e) => plan.errors.push(e),
+            }
+        }
+        Ok(plan)
+    }
+
+    /// Number of frames across all pages.
+    pub fn frame_count(&self) -> usize {
+        self.pages.iter().map(|p| p.frames.len()).sum()
+    }
+}
+
+/// Reads one page and plans its outputs; `None` for a page with no manifest.
+pub fn plan_page(site: &Site, page: &Path) -> Result<Option<PagePlan>> {
+    let text = std::fs::read_to_string(site.abs(page)).map_err(|e| Error::io(page, e))?;
+    let Some(root) = frontmatter::parse(&text, page)? else {
+        return Ok(None);
+    };
+    let manifest = Manifest::from_front_matter(&root, &text, page)?;
+    if manifest.is_empty() {
+        return Ok(None);
+    }
+
+    let mut frames = Vec::with_capacity(manifest.gallery.len());
+    for entry in &manifest.gallery {
+        let url = site.check_front_matter_path(&entry.image_url.value, page)?;
+        frames.push(FramePlan {
+            source: site.source_of(&url),
+            png: site.output_of(&url),
+            thumb: site.output_of(&thumb_name(&url)),
+            url,
+        });
+    }
+
+    let mut image_paths = Vec::with_capacity(manifest.images.len());
+    for entry in &manifest.images {
+        image_paths.push(site.check_front_matter_path(&entry.image_name.value, page)?);
+    }
+    let animation = if frames.is_empty() {
+        None
+    } else {
+        gallery_animation(&image_paths, &frames, page)?
+    };
+    let checked = image_paths
+        .iter()
+        .filter(|p| Some(*p) != animation.as_ref())
+        .map(|p| site.output_of(p))
+        .collect();
+
+    Ok(Some(PagePlan {
+        page: page.to_path_buf(),
+        frames,
+        gif: animation.map(|p| site.output_of(&p)),
+        checked,
+    }))
+}
+
+/// Which `images` entry is the gallery's animation: the only `.gif`, or,
+/// with several, the one named after the frames' common stem
+/// (`Leg-Gastrocnemius` for `Leg-Gastrocnemius-N.png`).
+fn gallery_animation(
+    images: &[PathBuf],
+    frames: &[FramePlan],
+    page: &Path,
+) -> Result<Option<PathBuf>> {
+    let gifs: Vec<&PathBuf> = images
+        .iter()
+        .filter(|p| p.extension().is_some_and(|e| e.eq_ignore_ascii_case("gif")))
+        .collect();
+    match gifs.as_slice() {
+        [] => Ok(None),
+        [one] => Ok(Some((*one).clone())),
+        several => {
+            let stem = common_stem(frames);
+            let chosen = stem.as_deref().and_then(|stem| {
+                several
+                    .iter()
+                    .find(|p| p.file_stem().is_some_and(|s| s.to_string_lossy() == stem))
+            });
+            match chosen {
+                Some(p) => Ok(Some((*p).clone())),
+                None => Err(Error::Manifest {
+                    path: page.to_path_buf(),
+                    message: format!(
+                        "{} .gif images and none is named after the frames ({}.gif); cannot tell which is the gallery's animation",
+                        several.len(),
+                        stem.unwrap_or_else(|| "no common name".into())
+                    ),
+                }),
+            }
+        }
+    }
+}
+
+/// `Name` when every frame is `Name-<number>.<ext>`.
+pub fn common_stem(frames: &[FramePlan]) -> Option<String> {
+    let mut stem: Option<String> = None;
+    for f in frames {
+        let (base, _) = split_frame_number(&f.url)?;
+        match &stem {
+            None => stem = Some(base),
+            Some(s) if *s == base => {}
+            Some(_) => return None,
+        }
+    }
+    stem
+}
+
+/// `Leg-Gastrocnemius-12.png` -> (`Leg-Gastrocnemius`, 12).
+pub fn split_frame_number(url: &Path) -> Option<(String, u32)> {
+    let stem = url.file_stem()?.to_str()?;
+    let (base, n) = stem.rsplit_once('-')?;
+    let n = n.parse().ok()?;
+    (!base.is_empty()).then(|| (base.to_string(), n))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frames(urls: &[&str]) -> Vec<FramePlan> {
+        urls.iter()
+            .map(|u| FramePlan {
+                url: PathBuf::from(u),
+                source: PathBuf::new(),
+                png: PathBuf::new(),
+                thumb: PathBuf::new(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_animation_is_the_gif_named_after_the_frames() {
+        let f = frames(&[
+            "m/png/Leg-Gastrocnemius-1.png",
+            "m/png/Leg-Gastrocnemius-2.png",
+        ]);
+        let imgs = vec![
+            PathBuf::from("m/gif/Other.gif"),
+            PathBuf::from("m/gif/Leg-Gastrocnemius.gif"),
+        ];
+        let got = gallery_animation(&imgs, &f, Path::new("p.md")).unwrap();
+        assert_eq!(got, Some(PathBuf::from("m/gif/Leg-Gastrocnemius.gif")));
+        let one = vec![
+            PathBuf::from("m/gif/Whatever.gif"),
+            PathBuf::from("m/a.png"),
+        ];
+        assert_eq!(
+            gallery_animation(&one, &f, Path::new("p.md")).unwrap(),
+            Some(PathBuf::from("m/gif/Whatever.gif"))
+        );
+    }
+
+    #[test]
+    fn several_gifs_and_no_match_is_an_error() {
+        let f = frames(&["a/X-1.png"]);
+        let imgs = vec![PathBuf::from("A.gif"), PathBuf::from("B.gif")];
+        let e = gallery_animation(&imgs, &f, Path::new("p.md")).unwrap_err();
+        assert!(e.to_string().contains("X.gif"), "{e}");
+    }
+
+    #[test]
+    fn frame_numbers_split() {
+        assert_eq!(
+            split_frame_number(Path::new("a/Leg-Gastrocnemius-12.png")),
+            Some(("Leg-Gastrocnemius".into(), 12))
+        );
+        assert_eq!(split_frame_number(Path::new("a/Leg.png")), None);
+    }
+}

@@ -1,0 +1,103 @@
+//! What a run tells its caller: the files written, the ones already up to
+//! date, the errors, and progress while it runs. The library fills these
+//! in; the CLI decides how to show them (summary, JSON, progress bars).
+
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::error::Error;
+use crate::ledger::slash;
+
+/// Kind of a written file, as the JSON report names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    Gif,
+    Png,
+    Thumb,
+    Page,
+}
+
+/// A file written (or, with `--dry-run`, that would be written).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Written {
+    /// Site-relative, with `/`.
+    pub path: String,
+    pub kind: Kind,
+    pub bytes: u64,
+}
+
+/// One failure, for the report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    /// Site-relative file the problem is about, with `/`.
+    pub path: String,
+    /// One line, naming the file.
+    pub message: String,
+}
+
+impl From<&Error> for Problem {
+    fn from(e: &Error) -> Self {
+        Problem {
+            path: slash(e.path()),
+            message: e.to_string(),
+        }
+    }
+}
+
+/// The result of `build` (and, with fewer fields used, `clean`).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Report {
+    pub written: Vec<Written>,
+    pub up_to_date: Vec<String>,
+    pub errors: Vec<Problem>,
+    pub elapsed_ms: u64,
+    /// Total size of the source frames read.
+    pub source_bytes: u64,
+    /// Total size of their optimised copies (written or already up to date).
+    pub optimised_bytes: u64,
+    /// Nothing was written: `written` lists what would have been.
+    pub dry_run: bool,
+    /// Files removed (`clean`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub removed: Vec<String>,
+}
+
+impl Report {
+    pub fn add_written(&mut self, path: &Path, kind: Kind, bytes: usize) {
+        self.written.push(Written {
+            path: slash(path),
+            kind,
+            bytes: bytes as u64,
+        });
+    }
+
+    pub fn add_error(&mut self, e: &Error) {
+        self.errors.push(Problem::from(e));
+    }
+
+    /// Sorts every list so the report is the same whatever the thread count.
+    pub fn sort(&mut self) {
+        self.written.sort_by(|a, b| a.path.cmp(&b.path));
+        self.up_to_date.sort();
+        self.errors
+            .sort_by(|a, b| (&a.path, &a.message).cmp(&(&b.path, &b.message)));
+        self.removed.sort();
+    }
+}
+
+/// Progress callbacks; called from worker threads. Every method has an
+/// empty default so a caller implements only what it shows.
+pub trait Progress: Sync {
+    /// The plan is made: this many pages and frames will be processed.
+    fn start(&self, _pages: usize, _frames: usize) {}
+    fn frame_done(&self) {}
+    fn page_done(&self, _page: &Path) {}
+    fn finish(&self) {}
+}
+
+/// Progress that shows nothing.
+pub struct NoProgress;
+
+impl Progress for NoProgress {}

@@ -1,0 +1,507 @@
+//! End-to-end tests: run the built `assetgen` on a temporary copy of a
+//! fixture site and check files, decoded pixels, the JSON report and exit
+//! codes.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::SystemTime;
+
+use assetgen::decode::{decode_png, decode_png_exact};
+
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
+
+/// A temporary copy of a fixture site.
+struct Sandbox {
+    dir: tempfile::TempDir,
+}
+
+/// What a run printed and returned.
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("bad JSON ({e}): {}", self.stdout))
+    }
+}
+
+impl Sandbox {
+    /// The whole fixture site, including the pages whose renders are missing.
+    fn fixture_site() -> Sandbox {
+        let dir = tempfile::tempdir().unwrap();
+        copy_dir(&Path::new(FIXTURES).join("site"), dir.path());
+        Sandbox { dir }
+    }
+
+    /// The fixture site with only the two pages that have renders.
+    fn gallery_site() -> Sandbox {
+        let s = Sandbox::fixture_site();
+        for p in [
+            "pages/muscle_leg.md",
+            "pages/muscles/muscle_leg_medialheadofgastrocnemius.md",
+            "pages/methods_5_segmentation.md",
+        ] {
+            std::fs::remove_file(s.path(p)).unwrap();
+        }
+        s
+    }
+
+    fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    fn run(&self, args: &[&str]) -> Run {
+        let out: Output = Command::new(env!("CARGO_BIN_EXE_assetgen"))
+            .args(args)
+            .current_dir(self.dir.path())
+            .output()
+            .unwrap();
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    /// Every file under `rel` with its bytes.
+    fn files(&self, rel: &str) -> BTreeMap<String, Vec<u8>> {
+        let mut out = BTreeMap::new();
+        for e in walkdir::WalkDir::new(self.path(rel)).sort_by_file_name() {
+            let e = e.unwrap();
+            if e.file_type().is_file() {
+                let rel = e.path().strip_prefix(self.dir.path()).unwrap();
+                out.insert(
+                    rel.to_string_lossy().into_owned(),
+                    std::fs::read(e.path()).unwrap(),
+                );
+            }
+        }
+        out
+    }
+
+    fn mtime(&self, rel: &str) -> SystemTime {
+        std::fs::metadata(self.path(rel))
+            .unwrap()
+            .modified()
+            .unwrap()
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    for e in walkdir::WalkDir::new(from) {
+        let e = e.unwrap();
+        let dest = to.join(e.path().strip_prefix(from).unwrap());
+        if e.file_type().is_dir() {
+            std::fs::create_dir_all(&dest).unwrap();
+        } else {
+            std::fs::copy(e.path(), &dest).unwrap();
+        }
+    }
+}
+
+const GALLERIES: [(&str, &str); 2] = [
+    (
+        "pages/muscles/muscle_leg-gastrocnemius.md",
+        "Leg-Gastrocnemius",
+    ),
+    ("pages/muscles/muscle_back-scapularis.md", "Back-Scapularis"),
+];
+
+/// Decodes a GIF: frame count, delays, loop count (`None` = forever), size.
+fn gif_info(bytes: &[u8]) -> (usize, Vec<u16>, Option<u16>, (u16, u16)) {
+    let mut d = gif::DecodeOptions::new().read_info(bytes).unwrap();
+    let mut delays = Vec::new();
+    while let Some(f) = d.read_next_frame().unwrap() {
+        delays.push(f.delay);
+    }
+    let repeat = match d.repeat() {
+        gif::Repeat::Infinite => None,
+        gif::Repeat::Finite(n) => Some(n),
+    };
+    (delays.len(), delays, repeat, (d.width(), d.height()))
+}
+
+#[test]
+fn build_makes_every_gallery_output() {
+    let s = Sandbox::gallery_site();
+    let r = s.run(&["build", "--json", "--thumb-size", "40"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    for (_, stem) in GALLERIES {
+        let gif = std::fs::read(s.path(&format!("assets/images/muscles/gif/{stem}.gif"))).unwrap();
+        let (frames, delays, repeat, _) = gif_info(&gif);
+        assert_eq!(frames, 16, "{stem}");
+        assert!(delays.iter().all(|&d| d == 10), "{delays:?}");
+        assert_eq!(repeat, None, "loops forever");
+        for n in 1..=16 {
+            let src =
+                std::fs::read(s.path(&format!("assets-src/muscles/png/{stem}-{n}.png"))).unwrap();
+            let png = std::fs::read(s.path(&format!("assets/images/muscles/png/{stem}-{n}.png")))
+                .unwrap();
+            assert_eq!(
+                decode_png_exact(&src).unwrap(),
+                decode_png_exact(&png).unwrap(),
+                "{stem}-{n}"
+            );
+            let thumb = s.path(&format!("assets/images/muscles/png/{stem}-{n}-thumb.png"));
+            let t = decode_png(&std::fs::read(&thumb).unwrap(), &thumb).unwrap();
+            assert_eq!(t.width.max(t.height), 40, "{}", thumb.display());
+        }
+    }
+    let json = r.json();
+    let written = json["written"].as_array().unwrap();
+    let count = |kind: &str| written.iter().filter(|w| w["kind"] == kind).count();
+    assert_eq!((count("gif"), count("png"), count("thumb")), (2, 32, 32));
+    for w in written {
+        let path = w["path"].as_str().unwrap();
+        assert!(path.starts_with("assets/images/muscles/"), "{path}");
+        assert_eq!(
+            w["bytes"].as_u64().unwrap(),
+            std::fs::metadata(s.path(path)).unwrap().len()
+        );
+    }
+    assert_eq!(json["errors"].as_array().unwrap().len(), 0);
+    assert!(json["elapsed_ms"].is_u64());
+    // No temporary files are left behind.
+    assert!(s.files("assets").keys().all(|k| !k.contains(".assetgen-")));
+}
+
+#[test]
+fn second_build_writes_nothing_and_pages_are_untouched() {
+    let s = Sandbox::gallery_site();
+    let pages_before = s.files("pages");
+    assert_eq!(s.run(&["build", "-q"]).code, 0);
+    let gif = "assets/images/muscles/gif/Leg-Gastrocnemius.gif";
+    let (first, page_time) = (s.mtime(gif), s.mtime(GALLERIES[0].0));
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let r = s.run(&["build", "--json"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let json = r.json();
+    assert_eq!(json["written"].as_array().unwrap().len(), 0, "{}", r.stdout);
+    assert_eq!(json["up_to_date"].as_array().unwrap().len(), 66);
+    assert_eq!(s.mtime(gif), first);
+    assert_eq!(s.mtime(GALLERIES[0].0), page_time);
+    assert_eq!(
+        s.files("pages"),
+        pages_before,
+        "pages are never rewritten without need"
+    );
+}
+
+#[test]
+fn dry_run_writes_nothing() {
+    let s = Sandbox::gallery_site();
+    let r = s.run(&["build", "--dry-run", "--json"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.json()["written"].as_array().unwrap().len(), 66);
+    assert!(!s.path("assets").exists());
+    assert!(!s.path(".assetgen-cache.json").exists());
+}
+
+#[test]
+fn check_reports_unbuilt_outputs_then_passes() {
+    let s = Sandbox::gallery_site();
+    let r = s.run(&["check"]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stdout
+            .contains("assets/images/muscles/gif/Leg-Gastrocnemius.gif: not built yet"),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(s.run(&["build", "-q"]).code, 0);
+    let r = s.run(&["check"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(r.stderr.contains("all good"));
+}
+
+#[test]
+fn missing_renders_are_named_and_the_rest_is_built() {
+    let s = Sandbox::fixture_site();
+    let r = s.run(&["check"]);
+    assert_eq!(r.code, 1);
+    for missing in [
+        "assets-src/muscles/png/Leg-1.png: missing (listed in pages/muscle_leg.md)",
+        "assets-src/muscles/png/Leg-16.png: missing",
+        "assets-src/muscles/png/Leg-MedialHeadOfGastrocnemius-7.png: missing (listed in pages/muscles/muscle_leg_medialheadofgastrocnemius.md)",
+        "assets/images/flowchart_seg.gif: missing (listed in pages/methods_5_segmentation.md)",
+        "assets/images/neural-small.gif: missing",
+    ] {
+        assert!(r.stdout.contains(missing), "{missing} not in:\n{}", r.stdout);
+    }
+    assert!(r.stdout.lines().all(|l| !l.is_empty()));
+
+    let r = s.run(&["build", "--json"]);
+    assert_eq!(r.code, 1);
+    let errors = r.json()["errors"].as_array().unwrap().clone();
+    assert!(
+        errors
+            .iter()
+            .any(|e| e["path"] == "assets-src/muscles/png/Leg-3.png"),
+        "{errors:?}"
+    );
+    // The pages with renders are built all the same.
+    for (_, stem) in GALLERIES {
+        assert!(s
+            .path(&format!("assets/images/muscles/gif/{stem}.gif"))
+            .is_file());
+    }
+    assert!(!s.path("assets/images/muscles/gif/Leg.gif").exists());
+}
+
+#[test]
+fn corrupt_frames_fail_their_page_alone_with_one_line_errors() {
+    let s = Sandbox::gallery_site();
+    let png = |n: u32| s.path(&format!("assets-src/muscles/png/Leg-Gastrocnemius-{n}.png"));
+    let full = std::fs::read(png(5)).unwrap();
+    // A flipped bit in the image data: the chunk CRC no longer matches.
+    let mut flipped = full.clone();
+    let idat = flipped.windows(4).position(|w| w == b"IDAT").unwrap();
+    flipped[idat + 10] ^= 0x40;
+    std::fs::write(png(2), &flipped).unwrap();
+    std::fs::write(png(3), b"").unwrap();
+    std::fs::write(png(4), "this is a text file named .png\n").unwrap();
+    std::fs::write(png(5), &full[..full.len() / 2]).unwrap();
+    // A PNG that claims 60000x60000 (IHDR rewritten, CRC fixed).
+    let mut huge = full.clone();
+    huge[16..20].copy_from_slice(&60000u32.to_be_bytes());
+    huge[20..24].copy_from_slice(&60000u32.to_be_bytes());
+    let crc = crc32(&huge[12..29]);
+    huge[29..33].copy_from_slice(&crc.to_be_bytes());
+    std::fs::write(png(6), &huge).unwrap();
+
+    let r = s.run(&["build"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
+    for n in 2..=6 {
+        let name = format!("assets-src/muscles/png/Leg-Gastrocnemius-{n}.png: ");
+        let line = r.stderr.lines().find(|l| l.contains(&name));
+        assert!(line.is_some(), "no error for frame {n}:\n{}", r.stderr);
+    }
+    // The other page is complete; this page's good frames are still written.
+    assert!(s
+        .path("assets/images/muscles/gif/Back-Scapularis.gif")
+        .is_file());
+    assert!(s
+        .path("assets/images/muscles/png/Leg-Gastrocnemius-1.png")
+        .is_file());
+    assert!(!s
+        .path("assets/images/muscles/gif/Leg-Gastrocnemius.gif")
+        .exists());
+    assert!(!s
+        .path("assets/images/muscles/png/Leg-Gastrocnemius-4.png")
+        .exists());
+}
+
+#[test]
+fn a_frame_of_another_size_is_named() {
+    let s = Sandbox::gallery_site();
+    std::fs::copy(
+        s.path("assets-src/muscles/png/Back-Scapularis-1.png"),
+        s.path("assets-src/muscles/png/Leg-Gastrocnemius-5.png"),
+    )
+    .unwrap();
+    for cmd in ["check", "build"] {
+        let r = s.run(&[cmd]);
+        assert_eq!(r.code, 1, "{cmd}");
+        let all = format!("{}{}", r.stdout, r.stderr);
+        assert!(
+            all.contains("assets-src/muscles/png/Leg-Gastrocnemius-5.png: frame is 75x75, but the gallery's other frames are 60x90"),
+            "{cmd}: {all}"
+        );
+    }
+}
+
+#[test]
+fn settings_errors_exit_2_naming_the_key() {
+    let s = Sandbox::gallery_site();
+    let r = s.run(&["build", "--thumb-size", "huge"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("--thumb-size"), "{}", r.stderr);
+
+    let config = std::fs::read_to_string(s.path("_config.yml")).unwrap();
+    std::fs::write(
+        s.path("_config.yml"),
+        format!("{config}\nassetgen:\n  gif_colors: 999\n"),
+    )
+    .unwrap();
+    let r = s.run(&["build"]);
+    assert_eq!(r.code, 2);
+    assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+    assert!(
+        r.stderr.contains(
+            "_config.yml: assetgen.gif_colors: expected a number of colours from 2 to 256, got 999"
+        ),
+        "{}",
+        r.stderr
+    );
+    assert!(!s.path("assets").exists());
+
+    std::fs::remove_file(s.path("_config.yml")).unwrap();
+    let r = s.run(&["check"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("no _config.yml"), "{}", r.stderr);
+
+    assert_eq!(s.run(&["build", "--no-such-flag"]).code, 2);
+}
+
+#[test]
+fn paths_that_leave_the_site_are_refused() {
+    let s = Sandbox::gallery_site();
+    let page =
+        "---\ngallery:\n  - image_url: ../../outside.png\n  - image_url: /etc/hostname\n---\n";
+    std::fs::write(s.path("pages/evil.md"), page).unwrap();
+    #[cfg(unix)]
+    {
+        let page = "---\ngallery:\n  - image_url: muscles/png/Escape-1.png\n---\n";
+        std::fs::write(s.path("pages/evil-link.md"), page).unwrap();
+        std::os::unix::fs::symlink(
+            "/etc/hostname",
+            s.path("assets-src/muscles/png/Escape-1.png"),
+        )
+        .unwrap();
+    }
+    let r = s.run(&["build"]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr
+            .contains("pages/evil.md: refusing path '../../outside.png'"),
+        "{}",
+        r.stderr
+    );
+    #[cfg(unix)]
+    assert!(r.stderr.contains("pages/evil-link.md: refusing path 'assets-src/muscles/png/Escape-1.png': a symlink points outside the site root"), "{}", r.stderr);
+    assert!(s
+        .path("assets/images/muscles/gif/Leg-Gastrocnemius.gif")
+        .is_file());
+    assert!(!s.path("assets/images/muscles/png/Escape-1.png").exists());
+}
+
+#[test]
+fn outputs_are_identical_whatever_the_thread_count() {
+    let one = Sandbox::gallery_site();
+    let two = Sandbox::gallery_site();
+    assert_eq!(one.run(&["build", "-q", "-j", "1"]).code, 0);
+    assert_eq!(two.run(&["build", "-q", "-j", "2"]).code, 0);
+    let (a, b) = (one.files("assets"), two.files("assets"));
+    assert_eq!(a.len(), 66);
+    assert!(a == b, "outputs differ between -j 1 and -j 2");
+}
+
+#[test]
+fn gif_command_encodes_frames_and_names_the_odd_one() {
+    let s = Sandbox::gallery_site();
+    let frames: Vec<String> = (1..=16)
+        .map(|n| format!("assets-src/muscles/png/Leg-Gastrocnemius-{n}.png"))
+        .collect();
+    let mut args = vec![
+        "gif",
+        "-o",
+        "out/turntable.gif",
+        "--gif-delay",
+        "50",
+        "--gif-loop",
+        "2",
+    ];
+    args.extend(frames.iter().map(String::as_str));
+    let r = s.run(&args);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let (n, delays, repeat, size) = gif_info(&std::fs::read(s.path("out/turntable.gif")).unwrap());
+    assert_eq!((n, delays[0], repeat, size), (16, 5, Some(2), (60, 90)));
+
+    let r = s.run(&[
+        "gif",
+        "-o",
+        "x.gif",
+        &frames[0],
+        "assets-src/muscles/png/Back-Scapularis-1.png",
+    ]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr.contains("Back-Scapularis-1.png: frame is 75x75"),
+        "{}",
+        r.stderr
+    );
+    assert!(!s.path("x.gif").exists());
+}
+
+#[test]
+fn clean_removes_only_generated_files_no_page_uses() {
+    let s = Sandbox::gallery_site();
+    assert_eq!(s.run(&["build", "-q"]).code, 0);
+    std::fs::write(s.path("assets/images/hand-made.gif"), b"GIF89a by hand").unwrap();
+    // Drop the last gallery entry (three lines) of one page.
+    let page = s.path(GALLERIES[1].0);
+    let text = std::fs::read_to_string(&page).unwrap();
+    let cut = text
+        .find("  - image_url: muscles/png/Back-Scapularis-16.png")
+        .unwrap();
+    let end = text[cut..].find("\n\n").unwrap() + cut;
+    std::fs::write(&page, format!("{}{}", &text[..cut], &text[end + 1..])).unwrap();
+    // Edited by hand after the build: no longer ours to delete.
+    std::fs::write(
+        s.path("assets/images/muscles/png/Back-Scapularis-16-thumb.png"),
+        b"mine now",
+    )
+    .unwrap();
+
+    let r = s.run(&["clean", "--dry-run"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout
+            .contains("would remove assets/images/muscles/png/Back-Scapularis-16.png"),
+        "{}",
+        r.stdout
+    );
+    assert!(s
+        .path("assets/images/muscles/png/Back-Scapularis-16.png")
+        .exists());
+
+    let r = s.run(&["clean", "--json"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        r.json()["removed"],
+        serde_json::json!(["assets/images/muscles/png/Back-Scapularis-16.png"])
+    );
+    assert!(!s
+        .path("assets/images/muscles/png/Back-Scapularis-16.png")
+        .exists());
+    assert!(s
+        .path("assets/images/muscles/png/Back-Scapularis-16-thumb.png")
+        .exists());
+    assert!(s.path("assets/images/hand-made.gif").exists());
+    assert!(s
+        .path("assets/images/muscles/png/Back-Scapularis-15.png")
+        .exists());
+}
+
+#[test]
+fn help_and_version() {
+    let s = Sandbox::gallery_site();
+    let r = s.run(&["--help"]);
+    assert_eq!(r.code, 0);
+    for cmd in ["build", "check", "gif", "clean"] {
+        assert!(r.stdout.contains(cmd), "{}", r.stdout);
+    }
+    let r = s.run(&["--version"]);
+    assert!(r.stdout.starts_with("assetgen "), "{}", r.stdout);
+}
+
+fn crc32(data: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &b in data {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 != 0 {
+                (crc >> 1) ^ 0xedb8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
