@@ -28,3 +28,8 @@ check:
 
 clean:
 	$(CARGO) run --release -- clean
+
+# Side-by-side with gifski, ffmpeg, ImageMagick, oxipng, vipsthumbnail
+# (those installed): bytes, SSIM, wall time, peak memory.
+bench-peers:
+	benches/peers.sh

@@ -124,6 +124,9 @@ pub struct GifOptions {
     pub dither: Dither,
     /// Colour that partially transparent pixels are blended onto.
     pub matte: Rgb,
+    /// Lossy LZW: largest colour error (Oklab distance x 1000) a pixel may
+    /// take so that compressed strings get longer; 0 = exact.
+    pub lossy: u16,
 }
 
 impl Default for GifOptions {
@@ -133,8 +136,9 @@ impl Default for GifOptions {
             loop_count: 0,
             width: None,
             colors: 256,
-            dither: Dither::Ordered,
+            dither: Dither::None,
             matte: Rgb::WHITE,
+            lossy: 15,
         }
     }
 }
@@ -204,6 +208,7 @@ pub struct Overrides {
     pub gif_width: Option<u32>,
     pub gif_colors: Option<u16>,
     pub gif_dither: Option<Dither>,
+    pub gif_lossy: Option<u16>,
     pub matte: Option<Rgb>,
     pub thumb_size: Option<u32>,
     pub png_effort: Option<u8>,
@@ -219,6 +224,7 @@ pub const KEYS: &[&str] = &[
     "gif_width",
     "gif_colors",
     "gif_dither",
+    "gif_lossy",
     "matte",
     "thumb_size",
     "png_effort",
@@ -267,6 +273,7 @@ impl Overrides {
                     )
                 })?)
             }
+            "gif_lossy" => self.gif_lossy = Some(int(value, 0, 200, "a lossy level (0 = exact)")?),
             "matte" => {
                 self.matte =
                     Some(Rgb::parse(value.trim()).ok_or_else(|| {
@@ -297,6 +304,7 @@ impl Overrides {
             gif_width: over.gif_width.or(self.gif_width),
             gif_colors: over.gif_colors.or(self.gif_colors),
             gif_dither: over.gif_dither.or(self.gif_dither),
+            gif_lossy: over.gif_lossy.or(self.gif_lossy),
             matte: over.matte.or(self.matte),
             thumb_size: over.thumb_size.or(self.thumb_size),
             png_effort: over.png_effort.or(self.png_effort),
@@ -317,6 +325,7 @@ impl Overrides {
                 colors: self.gif_colors.unwrap_or(d.gif.colors),
                 dither: self.gif_dither.unwrap_or(d.gif.dither),
                 matte: self.matte.unwrap_or(d.gif.matte),
+                lossy: self.gif_lossy.unwrap_or(d.gif.lossy),
             },
             png: PngOptions {
                 effort: self.png_effort.unwrap_or(d.png.effort),

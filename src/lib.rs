@@ -26,6 +26,7 @@ pub mod frontmatter;
 pub mod fsio;
 pub mod gif;
 pub mod ledger;
+pub mod lzw;
 pub mod optimize;
 pub mod plan;
 pub mod report;

@@ -134,6 +134,9 @@ struct GifSettingsArgs {
     /// Dithering
     #[arg(long, value_name = "MODE", value_parser = Dither::NAMES.to_vec())]
     gif_dither: Option<String>,
+    /// Lossy LZW: largest colour error (Oklab x1000), 0 = exact [default: 15]
+    #[arg(long, value_name = "N")]
+    gif_lossy: Option<String>,
     /// Colour semi-transparent pixels are blended onto [default: #ffffff]
     #[arg(long, value_name = "COLOUR")]
     matte: Option<String>,
@@ -169,6 +172,7 @@ impl GifSettingsArgs {
             ("gif_width", &self.gif_width),
             ("gif_colors", &self.gif_colors),
             ("gif_dither", &self.gif_dither),
+            ("gif_lossy", &self.gif_lossy),
             ("matte", &self.matte),
         ]
     }
