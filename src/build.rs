@@ -1,9 +1,11 @@
 //! `build`: plan the site, execute the plan in parallel, report.
 //!
-//! Pages run in parallel, and within a page its frames do (rayon, nested):
-//! each frame is read and decoded once, and feeds its optimised PNG, its
-//! thumbnail and the page's GIF. A failing frame or page is reported and
-//! every other page is still built.
+//! Pages run in parallel, and within a page its frames do (rayon, nested).
+//! Before any pixel work, the page's state says which outputs are up to
+//! date (see `state`); only the others are made. Each frame is read and
+//! decoded at most once, and feeds its optimised PNG, its thumbnail and the
+//! page's GIF. A failing frame or page is reported and every other page is
+//! still built.
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -11,14 +13,15 @@ use std::time::Instant;
 
 use rayon::prelude::*;
 
+use crate::cache::{slash, Cache};
 use crate::decode::{decode_png, Rgba8};
 use crate::error::{Error, Result};
 use crate::fsio::{write_if_changed, WriteOutcome};
-use crate::ledger::{slash, Ledger};
 use crate::optimize::optimize_png;
 use crate::plan::{FramePlan, PagePlan, Plan};
 use crate::report::{Kind, Progress, Report};
 use crate::site::Site;
+use crate::state::{page_state, FrameState, OutputState};
 use crate::{gif, thumb};
 
 /// What to build and how.
@@ -28,6 +31,8 @@ pub struct BuildOptions {
     pub pages: Vec<PathBuf>,
     /// Write nothing; report what would be written.
     pub dry_run: bool,
+    /// Rebuild every output, whatever the cache says.
+    pub force: bool,
 }
 
 /// Builds the site. `Err` only for problems that stop the whole run
@@ -44,22 +49,26 @@ pub fn build(site: &Site, opts: &BuildOptions, progress: &dyn Progress) -> Resul
             dry_run: opts.dry_run,
             ..Report::default()
         }),
-        ledger: Mutex::new(Ledger::load(&site.root)),
+        cache: Mutex::new(Cache::load(&site.root)),
     };
+    let cache = lock(&outputs.cache).clone();
     for e in &plan.errors {
         outputs.error(e);
     }
+    if !opts.dry_run {
+        sweep_temp_files(site);
+    }
     plan.pages.par_iter().for_each(|page| {
-        build_page(site, page, &outputs, progress);
+        build_page(site, page, &cache, opts.force, &outputs, progress);
         progress.page_done(&page.page);
     });
     progress.finish();
 
-    let Outputs { report, ledger, .. } = outputs;
+    let Outputs { report, cache, .. } = outputs;
     let mut report = report.into_inner().unwrap_or_else(|e| e.into_inner());
     if !opts.dry_run {
-        let mut ledger = ledger.into_inner().unwrap_or_else(|e| e.into_inner());
-        if let Err(e) = ledger.save(&site.root) {
+        let mut cache = cache.into_inner().unwrap_or_else(|e| e.into_inner());
+        if let Err(e) = cache.save(&site.root) {
             report.add_error(&e);
         }
     }
@@ -68,12 +77,12 @@ pub fn build(site: &Site, opts: &BuildOptions, progress: &dyn Progress) -> Resul
     Ok(report)
 }
 
-/// Where results go: the report and the ledger, shared by worker threads.
+/// Where results go: the report and the cache, shared by worker threads.
 struct Outputs<'a> {
     site: &'a Site,
     dry_run: bool,
     report: Mutex<Report>,
-    ledger: Mutex<Ledger>,
+    cache: Mutex<Cache>,
 }
 
 impl Outputs<'_> {
@@ -81,8 +90,8 @@ impl Outputs<'_> {
         lock(&self.report).add_error(e);
     }
 
-    /// Writes one output (unless dry run) and records it.
-    fn write(&self, path: &Path, kind: Kind, bytes: &[u8]) -> Result<()> {
+    /// Writes one output (unless dry run) and records what it was made from.
+    fn write(&self, path: &Path, kind: Kind, bytes: &[u8], key: &str) -> Result<()> {
         let outcome = if self.dry_run {
             match std::fs::read(self.site.abs(path)) {
                 Ok(existing) if existing == bytes => WriteOutcome::Unchanged,
@@ -98,8 +107,24 @@ impl Outputs<'_> {
                 WriteOutcome::Unchanged => report.up_to_date.push(slash(path)),
             }
         }
-        lock(&self.ledger).record(path, bytes);
+        lock(&self.cache).record(path, bytes, key);
         Ok(())
+    }
+
+    fn up_to_date(&self, path: &Path) {
+        lock(&self.report).up_to_date.push(slash(path));
+    }
+}
+
+/// Removes temporary files a killed run left in the output root. Called
+/// with the site lock held, so no live run owns them.
+fn sweep_temp_files(site: &Site) {
+    let root = site.abs(&site.settings.output);
+    for entry in walkdir::WalkDir::new(root).into_iter().flatten() {
+        let name = entry.file_name().to_string_lossy();
+        if entry.file_type().is_file() && name.starts_with(".assetgen-") && name.ends_with(".tmp") {
+            let _ = std::fs::remove_file(entry.path());
+        }
     }
 }
 
@@ -108,28 +133,57 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-fn build_page(site: &Site, page: &PagePlan, out: &Outputs<'_>, progress: &dyn Progress) {
+fn build_page(
+    site: &Site,
+    page: &PagePlan,
+    cache: &Cache,
+    force: bool,
+    out: &Outputs<'_>,
+    progress: &dyn Progress,
+) {
     for asset in &page.checked {
         if let Err(e) = check_exists(site, asset, &page.page) {
             out.error(&e);
         }
     }
+    let state = page_state(site, page, cache, force);
+    let gif_needed = state.gif.as_ref().is_some_and(|g| !g.is_fresh());
 
-    // Frames in parallel: decode once, write PNG and thumbnail, keep the
-    // pixels for the GIF.
+    // Frames in parallel: decode only what a stale output needs, write the
+    // PNG and thumbnail, keep the pixels for the GIF.
     let decoded: Vec<Option<Rgba8>> = page
         .frames
         .par_iter()
-        .map(|frame| {
-            let result = build_frame(site, &page.page, frame, out);
+        .zip(state.frames)
+        .map(|(frame, fs)| {
+            let result = build_frame(site, &page.page, frame, fs, gif_needed, out);
             progress.frame_done();
-            result.map_err(|e| out.error(&e)).ok()
+            match result {
+                Ok(image) => image,
+                Err(e) => {
+                    out.error(&e);
+                    None
+                }
+            }
         })
         .collect();
 
     let Some(gif_path) = &page.gif else { return };
-    let frames: Option<Vec<Rgba8>> = decoded.into_iter().collect();
-    let Some(frames) = frames else {
+    let Some(gif_state) = state.gif else {
+        out.error(&Error::Encode {
+            path: gif_path.clone(),
+            message: format!(
+                "not made: a frame of {} could not be read (see above)",
+                page.page.display()
+            ),
+        });
+        return;
+    };
+    if gif_state.is_fresh() {
+        out.up_to_date(gif_path);
+        return;
+    }
+    let Some(frames) = decoded.into_iter().collect::<Option<Vec<Rgba8>>>() else {
         out.error(&Error::Encode {
             path: gif_path.clone(),
             message: format!(
@@ -151,44 +205,58 @@ fn build_page(site: &Site, page: &PagePlan, out: &Outputs<'_>, progress: &dyn Pr
                 message: e.to_string(),
             })
         })
-        .and_then(|bytes| out.write(gif_path, Kind::Gif, &bytes));
+        .and_then(|bytes| out.write(gif_path, Kind::Gif, &bytes, &gif_state.key));
     if let Err(e) = result {
         out.error(&e);
     }
 }
 
-/// Reads, decodes and writes the PNG copy and thumbnail of one frame.
-fn build_frame(site: &Site, page: &Path, frame: &FramePlan, out: &Outputs<'_>) -> Result<Rgba8> {
-    for p in [&frame.source, &frame.png, &frame.thumb] {
+/// Makes the stale outputs of one frame; returns its pixels when the GIF
+/// needs them.
+fn build_frame(
+    site: &Site,
+    page: &Path,
+    frame: &FramePlan,
+    state: FrameState,
+    gif_needed: bool,
+    out: &Outputs<'_>,
+) -> Result<Option<Rgba8>> {
+    for p in [&frame.png, &frame.thumb] {
         site.check_on_disk(p, page)?;
     }
-    let bytes = read_source(site, &frame.source, page)?;
+    let bytes = state.source?;
+    let needs = |o: &OutputState| !o.is_fresh();
+    if !needs(&state.png) && !needs(&state.thumb) && !gif_needed {
+        out.up_to_date(&frame.png);
+        out.up_to_date(&frame.thumb);
+        return Ok(None);
+    }
+    // Decoding also validates the frame, so a corrupt render is reported
+    // even when its optimised copy could be made.
     let image = decode_png(&bytes, &frame.source)?;
     let encode_err = |path: &Path| {
         let path = path.to_path_buf();
         move |message| Error::Encode { path, message }
     };
-    let png = optimize_png(&bytes, &site.settings.png).map_err(encode_err(&frame.png))?;
-    {
-        let mut report = lock(&out.report);
-        report.source_bytes += bytes.len() as u64;
-        report.optimised_bytes += png.len() as u64;
+    if needs(&state.png) {
+        let png = optimize_png(&bytes, &site.settings.png).map_err(encode_err(&frame.png))?;
+        {
+            let mut report = lock(&out.report);
+            report.source_bytes += bytes.len() as u64;
+            report.optimised_bytes += png.len() as u64;
+        }
+        out.write(&frame.png, Kind::Png, &png, &state.png.key)?;
+    } else {
+        out.up_to_date(&frame.png);
     }
-    out.write(&frame.png, Kind::Png, &png)?;
-    let thumb = thumb::thumbnail(&image, &site.settings.thumb, &site.settings.png)
-        .map_err(encode_err(&frame.thumb))?;
-    out.write(&frame.thumb, Kind::Thumb, &thumb)?;
-    Ok(image)
-}
-
-fn read_source(site: &Site, source: &Path, page: &Path) -> Result<Vec<u8>> {
-    std::fs::read(site.abs(source)).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => Error::MissingSource {
-            path: source.to_path_buf(),
-            page: page.to_path_buf(),
-        },
-        _ => Error::io(source, e),
-    })
+    if needs(&state.thumb) {
+        let thumb = thumb::thumbnail(&image, &site.settings.thumb, &site.settings.png)
+            .map_err(encode_err(&frame.thumb))?;
+        out.write(&frame.thumb, Kind::Thumb, &thumb, &state.thumb.key)?;
+    } else {
+        out.up_to_date(&frame.thumb);
+    }
+    Ok(gif_needed.then_some(image))
 }
 
 pub(crate) fn check_exists(site: &Site, asset: &Path, page: &Path) -> Result<()> {

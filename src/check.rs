@@ -1,20 +1,21 @@
 //! `check`: everything `build` would trip over, found without writing.
 //!
 //! Reads every page and decodes every frame (in parallel), so a broken
-//! render is found before a publish, not during it; compares outputs with
-//! their sources to find what a build has not caught up with yet.
+//! render is found before a publish, not during it; asks the build cache
+//! which outputs a build has not caught up with yet.
 
 use std::path::Path;
-use std::time::SystemTime;
 
 use rayon::prelude::*;
 
 use crate::build::{check_exists, check_frame_sizes};
+use crate::cache::Cache;
 use crate::decode::decode_png;
 use crate::error::{Error, Result};
 use crate::plan::{FramePlan, PagePlan, Plan};
 use crate::report::Problem;
 use crate::site::Site;
+use crate::state::{page_state, FrameState, Freshness, OutputState};
 
 /// What `check` found.
 #[derive(Debug, Clone, Default, serde::Serialize)]
@@ -34,7 +35,12 @@ impl CheckReport {
 pub fn check(site: &Site, pages: &[std::path::PathBuf]) -> Result<CheckReport> {
     let plan = Plan::new(site, pages)?;
     let mut problems: Vec<Problem> = plan.errors.iter().map(Problem::from).collect();
-    let per_page: Vec<Vec<Error>> = plan.pages.par_iter().map(|p| check_page(site, p)).collect();
+    let cache = Cache::load(&site.root);
+    let per_page: Vec<Vec<Error>> = plan
+        .pages
+        .par_iter()
+        .map(|p| check_page(site, p, &cache))
+        .collect();
     problems.extend(per_page.iter().flatten().map(Problem::from));
     problems.sort_by(|a, b| (&a.path, &a.message).cmp(&(&b.path, &b.message)));
     problems.dedup();
@@ -45,16 +51,18 @@ pub fn check(site: &Site, pages: &[std::path::PathBuf]) -> Result<CheckReport> {
     })
 }
 
-fn check_page(site: &Site, page: &PagePlan) -> Vec<Error> {
+fn check_page(site: &Site, page: &PagePlan, cache: &Cache) -> Vec<Error> {
     let mut errors: Vec<Error> = page
         .checked
         .iter()
         .filter_map(|a| check_exists(site, a, &page.page).err())
         .collect();
+    let state = page_state(site, page, cache, false);
     let frames: Vec<Result<FrameCheck>> = page
         .frames
         .par_iter()
-        .map(|f| check_frame(site, &page.page, f))
+        .zip(state.frames)
+        .map(|(f, fs)| check_frame(site, &page.page, f, fs))
         .collect();
     let mut sizes = Vec::new();
     for r in frames {
@@ -66,17 +74,13 @@ fn check_page(site: &Site, page: &PagePlan) -> Vec<Error> {
             Err(e) => errors.push(e),
         }
     }
-    let all_decoded = sizes.len() == page.frames.len();
-    if all_decoded {
+    if sizes.len() == page.frames.len() {
         if let Err(e) = check_frame_sizes(&sizes, &page.frames) {
             errors.push(e);
         }
-        if let Some(gif) = &page.gif {
-            let sources: Vec<&Path> = page.frames.iter().map(|f| f.source.as_path()).collect();
-            if let Some(e) = output_state(site, gif, &sources, &page.page) {
-                errors.push(e);
-            }
-        }
+    }
+    if let (Some(path), Some(gif)) = (&page.gif, &state.gif) {
+        errors.extend(output_problem(path, gif, &page.page));
     }
     errors
 }
@@ -85,40 +89,34 @@ fn check_page(site: &Site, page: &PagePlan) -> Vec<Error> {
 type FrameCheck = ((u32, u32), Vec<Error>);
 
 /// Decodes one frame and checks its outputs.
-fn check_frame(site: &Site, page: &Path, frame: &FramePlan) -> Result<FrameCheck> {
-    for p in [&frame.source, &frame.png, &frame.thumb] {
+fn check_frame(
+    site: &Site,
+    page: &Path,
+    frame: &FramePlan,
+    state: FrameState,
+) -> Result<FrameCheck> {
+    for p in [&frame.png, &frame.thumb] {
         site.check_on_disk(p, page)?;
     }
-    let bytes = std::fs::read(site.abs(&frame.source)).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => Error::MissingSource {
-            path: frame.source.clone(),
-            page: page.to_path_buf(),
-        },
-        _ => Error::io(&frame.source, e),
-    })?;
-    let image = decode_png(&bytes, &frame.source)?;
-    let outputs = [&frame.png, &frame.thumb]
+    let image = decode_png(&state.source?, &frame.source)?;
+    let outputs = [(&frame.png, &state.png), (&frame.thumb, &state.thumb)]
         .into_iter()
-        // Optimised in place: the source is its own output.
-        .filter(|o| !(site.in_place() && **o == frame.source))
-        .filter_map(|o| output_state(site, o, &[&frame.source], page))
+        .filter_map(|(path, s)| output_problem(path, s, page))
         .collect();
     Ok((image.dimensions(), outputs))
 }
 
-/// `Some(error)` when an output is missing or older than one of its sources.
-fn output_state(site: &Site, output: &Path, sources: &[&Path], page: &Path) -> Option<Error> {
-    let modified =
-        |p: &Path| -> Option<SystemTime> { std::fs::metadata(site.abs(p)).ok()?.modified().ok() };
-    let Some(out_time) = modified(output) else {
-        return Some(Error::Manifest {
-            path: output.to_path_buf(),
-            message: format!("not built yet (for {}); run assetgen build", page.display()),
-        });
+/// An error for an output that a build would (re)make.
+fn output_problem(path: &Path, state: &OutputState, page: &Path) -> Option<Error> {
+    let message = match state.freshness {
+        Freshness::Fresh => return None,
+        Freshness::Missing => format!("not built yet (for {}); run assetgen build", page.display()),
+        Freshness::Stale => {
+            "stale: its frames, the settings or the file changed since it was built; run assetgen build".to_string()
+        }
     };
-    let newest = sources.iter().filter_map(|s| modified(s)).max()?;
-    (newest > out_time).then(|| Error::Manifest {
-        path: output.to_path_buf(),
-        message: "stale: a source frame is newer; run assetgen build".into(),
+    Some(Error::Manifest {
+        path: path.to_path_buf(),
+        message,
     })
 }

@@ -1,7 +1,7 @@
 //! `clean`: remove generated files that no page refers to any more
 //! (renamed pages, removed frames, old fingerprints).
 //!
-//! Only files in the ledger (files assetgen wrote) are candidates, and only
+//! Only files in the build cache (files assetgen wrote) are candidates, and only
 //! while they still hold what assetgen wrote: a hand-made or hand-edited
 //! file is never deleted.
 
@@ -9,8 +9,8 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::time::Instant;
 
+use crate::cache::{slash, Cache};
 use crate::error::{Error, Result};
-use crate::ledger::{slash, Ledger};
 use crate::plan::Plan;
 use crate::report::Report;
 use crate::site::Site;
@@ -41,15 +41,15 @@ pub fn clean(site: &Site, dry_run: bool) -> Result<Report> {
         .iter()
         .flat_map(|p| p.outputs().map(PathBuf::from))
         .collect();
-    let mut ledger = Ledger::load(&site.root);
-    let orphans: Vec<PathBuf> = ledger.paths().filter(|p| !wanted.contains(p)).collect();
+    let mut cache = Cache::load(&site.root);
+    let orphans: Vec<PathBuf> = cache.paths().filter(|p| !wanted.contains(p)).collect();
     for path in orphans {
         let abs = site.abs(&path);
         match std::fs::read(&abs) {
-            Err(_) => ledger.forget(&path), // already gone
-            Ok(bytes) if !ledger.matches(&path, &bytes) => {
+            Err(_) => cache.forget(&path), // already gone
+            Ok(bytes) if !cache.matches(&path, &bytes) => {
                 // Changed since we wrote it: someone else's now.
-                ledger.forget(&path);
+                cache.forget(&path);
             }
             Ok(_) => {
                 if !dry_run {
@@ -57,14 +57,14 @@ pub fn clean(site: &Site, dry_run: bool) -> Result<Report> {
                         report.add_error(&Error::io(&path, e));
                         continue;
                     }
-                    ledger.forget(&path);
+                    cache.forget(&path);
                 }
                 report.removed.push(slash(&path));
             }
         }
     }
     if !dry_run {
-        if let Err(e) = ledger.save(&site.root) {
+        if let Err(e) = cache.save(&site.root) {
             report.add_error(&e);
         }
     }

@@ -56,6 +56,39 @@ pub fn write_atomic(path: &Path, bytes: &[u8], shown_as: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Held while a command works on a site, so two builds cannot interleave
+/// their writes; released when dropped (or when the process dies: it is an
+/// OS file lock, not a marker file, so a killed build leaves no stale lock).
+#[derive(Debug)]
+pub struct SiteLock {
+    _file: std::fs::File,
+}
+
+/// File locked in the site root.
+pub const LOCK_FILE: &str = ".assetgen.lock";
+
+/// Takes the site's lock; if another run holds it, calls `on_wait` once and
+/// waits for it.
+pub fn lock_site(root: &Path, on_wait: impl FnOnce()) -> Result<SiteLock> {
+    let path = root.join(LOCK_FILE);
+    let err = |e: std::io::Error| Error::io(LOCK_FILE, e);
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(err)?;
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(std::fs::TryLockError::WouldBlock) => {
+            on_wait();
+            file.lock().map_err(err)?;
+        }
+        Err(std::fs::TryLockError::Error(e)) => return Err(err(e)),
+    }
+    Ok(SiteLock { _file: file })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -79,5 +112,19 @@ mod tests {
         assert_eq!(std::fs::read(&p).unwrap(), b"two");
         let names: Vec<_> = std::fs::read_dir(dir.path().join("a/b")).unwrap().collect();
         assert_eq!(names.len(), 1);
+    }
+
+    #[test]
+    fn a_second_lock_waits_for_the_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = lock_site(dir.path(), || panic!("nobody holds it yet")).unwrap();
+        let root = dir.path().to_path_buf();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let waiter = std::thread::spawn(move || {
+            let _second = lock_site(&root, || tx.send("waiting").unwrap()).unwrap();
+        });
+        assert_eq!(rx.recv().unwrap(), "waiting");
+        drop(first);
+        waiter.join().unwrap();
     }
 }

@@ -17,6 +17,7 @@
 //! `assetgen` binary turns them into bars, summaries and JSON.
 
 pub mod build;
+pub mod cache;
 pub mod check;
 pub mod clean;
 pub mod config;
@@ -25,13 +26,13 @@ pub mod error;
 pub mod frontmatter;
 pub mod fsio;
 pub mod gif;
-pub mod ledger;
 pub mod lzw;
 pub mod optimize;
 pub mod plan;
 pub mod report;
 pub mod resize;
 pub mod site;
+pub mod state;
 pub mod thumb;
 
 pub use build::{build, BuildOptions};

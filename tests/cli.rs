@@ -390,6 +390,8 @@ fn outputs_are_identical_whatever_the_thread_count() {
     let (a, b) = (one.files("assets"), two.files("assets"));
     assert_eq!(a.len(), 66);
     assert!(a == b, "outputs differ between -j 1 and -j 2");
+    let cache = |s: &Sandbox| std::fs::read(s.path(".assetgen-cache.json")).unwrap();
+    assert!(cache(&one) == cache(&two), "caches differ between -j 1 and -j 2");
 }
 
 #[test]
@@ -477,6 +479,154 @@ fn clean_removes_only_generated_files_no_page_uses() {
     assert!(s
         .path("assets/images/muscles/png/Back-Scapularis-15.png")
         .exists());
+}
+
+/// Rewrites a PNG with one pixel changed (a new render of that frame).
+fn touch_one_pixel(path: &Path) {
+    let img = decode_png(&std::fs::read(path).unwrap(), path).unwrap();
+    let mut px = img.pixels;
+    let mid = (px.len() / 8) * 4;
+    px[mid] ^= 0x10;
+    px[mid + 3] = 255;
+    let mut out = Vec::new();
+    let mut enc = png::Encoder::new(&mut out, img.width, img.height);
+    enc.set_color(png::ColorType::Rgba);
+    let mut w = enc.write_header().unwrap();
+    w.write_image_data(&px).unwrap();
+    w.finish().unwrap();
+    std::fs::write(path, out).unwrap();
+}
+
+fn written_paths(r: &Run) -> Vec<String> {
+    let mut v: Vec<String> = r.json()["written"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["path"].as_str().unwrap().to_string())
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn a_new_render_rebuilds_exactly_its_outputs() {
+    let s = Sandbox::gallery_site();
+    assert_eq!(s.run(&["build", "-q"]).code, 0);
+    touch_one_pixel(&s.path("assets-src/muscles/png/Leg-Gastrocnemius-3.png"));
+    let r = s.run(&["build", "--json"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        written_paths(&r),
+        vec![
+            "assets/images/muscles/gif/Leg-Gastrocnemius.gif",
+            "assets/images/muscles/png/Leg-Gastrocnemius-3-thumb.png",
+            "assets/images/muscles/png/Leg-Gastrocnemius-3.png",
+        ]
+    );
+    assert_eq!(r.json()["up_to_date"].as_array().unwrap().len(), 63);
+    // check agrees that everything is up to date now.
+    assert_eq!(s.run(&["check"]).code, 0);
+}
+
+#[test]
+fn deleted_or_edited_outputs_are_rebuilt_and_check_says_so() {
+    let s = Sandbox::gallery_site();
+    assert_eq!(s.run(&["build", "-q"]).code, 0);
+    let png = "assets/images/muscles/png/Back-Scapularis-7.png";
+    let thumb = "assets/images/muscles/png/Back-Scapularis-8-thumb.png";
+    let original = std::fs::read(s.path(png)).unwrap();
+    std::fs::remove_file(s.path(png)).unwrap();
+    std::fs::write(s.path(thumb), b"edited by hand").unwrap();
+    let r = s.run(&["check"]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stdout.contains(&format!("{png}: not built yet")),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains(&format!("{thumb}: stale")),
+        "{}",
+        r.stdout
+    );
+    let r = s.run(&["build", "--json"]);
+    assert_eq!(written_paths(&r), vec![png.to_string(), thumb.to_string()]);
+    assert_eq!(std::fs::read(s.path(png)).unwrap(), original);
+}
+
+#[test]
+fn a_changed_setting_rebuilds_only_what_it_shapes() {
+    let s = Sandbox::gallery_site();
+    assert_eq!(s.run(&["build", "-q"]).code, 0);
+    let r = s.run(&["build", "--json", "--thumb-size", "30"]);
+    let written = written_paths(&r);
+    assert_eq!(written.len(), 32, "{written:?}");
+    assert!(
+        written.iter().all(|p| p.ends_with("-thumb.png")),
+        "{written:?}"
+    );
+    let r = s.run(&["build", "--json", "--thumb-size", "30", "--gif-delay", "50"]);
+    assert_eq!(
+        written_paths(&r),
+        vec![
+            "assets/images/muscles/gif/Back-Scapularis.gif",
+            "assets/images/muscles/gif/Leg-Gastrocnemius.gif",
+        ]
+    );
+    // --force redoes everything (the bytes are the same, so nothing is rewritten).
+    let r = s.run(&[
+        "build",
+        "--json",
+        "--thumb-size",
+        "30",
+        "--gif-delay",
+        "50",
+        "--force",
+    ]);
+    assert_eq!(r.json()["up_to_date"].as_array().unwrap().len(), 66);
+}
+
+#[test]
+fn a_corrupt_cache_only_costs_a_rebuild() {
+    let s = Sandbox::gallery_site();
+    assert_eq!(s.run(&["build", "-q"]).code, 0);
+    let before = s.files("assets");
+    std::fs::write(s.path(".assetgen-cache.json"), b"\x00{{ not json").unwrap();
+    let r = s.run(&["build", "--json"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(s.files("assets"), before);
+    assert_eq!(s.run(&["check"]).code, 0, "the cache is whole again");
+}
+
+#[test]
+fn a_killed_build_is_finished_by_the_next_one() {
+    let reference = Sandbox::gallery_site();
+    assert_eq!(reference.run(&["build", "-q"]).code, 0);
+    for delay_ms in [30, 120] {
+        let s = Sandbox::gallery_site();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_assetgen"))
+            .args(["build", "-q", "-j", "1"])
+            .current_dir(s.dir.path())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        let _ = child.kill();
+        let _ = child.wait();
+        // Whatever is on disk now is complete: every PNG present decodes.
+        for (path, bytes) in s.files("assets") {
+            if path.ends_with(".png") {
+                assert!(
+                    decode_png(&bytes, Path::new(&path)).is_ok(),
+                    "{path} is half written"
+                );
+            }
+        }
+        assert_eq!(s.run(&["build", "-q"]).code, 0);
+        assert!(
+            s.files("assets") == reference.files("assets"),
+            "differs from a clean build"
+        );
+    }
 }
 
 #[test]

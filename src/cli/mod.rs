@@ -54,7 +54,7 @@ struct BuildArgs {
     /// Worker threads (default: one per core)
     #[arg(short, long, value_name = "N")]
     jobs: Option<usize>,
-    /// Rebuild everything, ignoring what is up to date
+    /// Rebuild every output, ignoring the build cache
     #[arg(long)]
     force: bool,
     /// Write nothing; say what would be written
@@ -280,12 +280,19 @@ fn build(a: BuildArgs) -> Result<ExitCode> {
         Ok(p) => p,
         Err(code) => return Ok(code),
     };
-    // Every output is rebuilt on each run until the build cache lands;
-    // --force is accepted now so scripts can already pass it.
-    let _ = a.force;
     let opts = BuildOptions {
         pages,
         dry_run: a.dry_run,
+        force: a.force,
+    };
+    // A dry run writes nothing, so it needs no lock (and creates no file).
+    let _lock = if a.dry_run {
+        None
+    } else {
+        match take_lock(&site) {
+            Ok(l) => Some(l),
+            Err(code) => return Ok(code),
+        }
     };
     let bars = output::Bars::new(!a.quiet);
     let report = with_jobs(a.jobs, || assetgen::build(&site, &opts, &bars))?;
@@ -306,6 +313,20 @@ fn build(a: BuildArgs) -> Result<ExitCode> {
     Ok(if report.errors.is_empty() {
         ExitCode::SUCCESS
     } else {
+        ExitCode::from(1)
+    })
+}
+
+/// Waits (saying so) while another run works on the same site.
+fn take_lock(site: &Site) -> Result<assetgen::fsio::SiteLock, ExitCode> {
+    assetgen::fsio::lock_site(&site.root, || {
+        eprintln!(
+            "waiting for another assetgen run on {} to finish...",
+            site.root.display()
+        )
+    })
+    .map_err(|e| {
+        eprintln!("error: {e}");
         ExitCode::from(1)
     })
 }
@@ -353,6 +374,10 @@ fn check(a: CheckArgs) -> Result<ExitCode> {
 fn clean(a: CleanArgs) -> Result<ExitCode> {
     let site = match open_site(&a.site, &a.settings) {
         Ok(s) => s,
+        Err(code) => return Ok(code),
+    };
+    let _lock = match take_lock(&site) {
+        Ok(l) => l,
         Err(code) => return Ok(code),
     };
     let report = match assetgen::clean(&site, a.dry_run) {

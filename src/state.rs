@@ -1,0 +1,135 @@
+//! Which outputs of a page are up to date, decided before any pixel is
+//! touched: read and hash the sources, derive each output's key (see
+//! `cache`), and compare with what the cache says the file on disk was made
+//! from. Shared by `build` (to skip work) and `check` (to report staleness).
+
+use std::path::Path;
+
+use rayon::prelude::*;
+
+use crate::cache::{hash, output_key, Cache};
+use crate::error::{Error, Result};
+use crate::plan::PagePlan;
+use crate::site::Site;
+
+/// The state of one output file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Freshness {
+    /// Made from these sources and settings, and untouched since.
+    Fresh,
+    /// Not on disk.
+    Missing,
+    /// On disk, but made from other sources or settings, or edited since
+    /// (or `--force`).
+    Stale,
+}
+
+/// One output and the key it must be made from.
+#[derive(Debug, Clone)]
+pub struct OutputState {
+    pub key: String,
+    pub freshness: Freshness,
+}
+
+impl OutputState {
+    pub fn is_fresh(&self) -> bool {
+        self.freshness == Freshness::Fresh
+    }
+}
+
+/// A frame's source bytes (read once, for hashing and decoding) and the
+/// state of its two outputs.
+#[derive(Debug)]
+pub struct FrameState {
+    pub source: Result<Vec<u8>>,
+    pub png: OutputState,
+    pub thumb: OutputState,
+}
+
+/// Everything `build` and `check` need to know about a page's outputs.
+#[derive(Debug)]
+pub struct PageState {
+    pub frames: Vec<FrameState>,
+    /// `None` when the page has no GIF or a frame could not be read.
+    pub gif: Option<OutputState>,
+}
+
+impl PageState {
+    pub fn all_fresh(&self) -> bool {
+        self.frames
+            .iter()
+            .all(|f| f.source.is_ok() && f.png.is_fresh() && f.thumb.is_fresh())
+            && self.gif.as_ref().is_none_or(OutputState::is_fresh)
+    }
+}
+
+/// Reads the page's sources and decides what is up to date. With `force`,
+/// every existing output counts as stale.
+pub fn page_state(site: &Site, page: &PagePlan, cache: &Cache, force: bool) -> PageState {
+    let s = &site.settings;
+    let png_settings = format!("{:?}", s.png);
+    let thumb_settings = format!("{:?}{:?}", s.thumb, s.png);
+    let frames: Vec<(FrameState, Option<String>)> = page
+        .frames
+        .par_iter()
+        .map(|f| {
+            let source = read_source(site, &f.source, &page.page);
+            let source_hash = source.as_ref().ok().map(|b| hash(b));
+            let h = source_hash.as_deref().unwrap_or("");
+            let png_key = output_key("png", &png_settings, &[h]);
+            let thumb_key = output_key("thumb", &thumb_settings, &[h]);
+            let png = if site.in_place() && f.png == f.source {
+                // Optimised in place: the source *is* the output. It is up
+                // to date while it still holds what we wrote.
+                let ours = source.as_ref().is_ok_and(|b| cache.matches(&f.png, b));
+                OutputState {
+                    freshness: if ours && !force {
+                        Freshness::Fresh
+                    } else {
+                        Freshness::Stale
+                    },
+                    key: png_key,
+                }
+            } else {
+                output_state(site, &f.png, png_key, cache, force)
+            };
+            let thumb = output_state(site, &f.thumb, thumb_key, cache, force);
+            (FrameState { source, png, thumb }, source_hash)
+        })
+        .collect();
+    let hashes: Option<Vec<String>> = frames.iter().map(|(_, h)| h.clone()).collect();
+    let gif = match (&page.gif, hashes) {
+        (Some(path), Some(hashes)) => {
+            let refs: Vec<&str> = hashes.iter().map(String::as_str).collect();
+            let key = output_key("gif", &format!("{:?}", s.gif), &refs);
+            Some(output_state(site, path, key, cache, force))
+        }
+        _ => None,
+    };
+    PageState {
+        frames: frames.into_iter().map(|(f, _)| f).collect(),
+        gif,
+    }
+}
+
+fn output_state(site: &Site, path: &Path, key: String, cache: &Cache, force: bool) -> OutputState {
+    let freshness = match std::fs::read(site.abs(path)) {
+        Err(_) => Freshness::Missing,
+        Ok(_) if force => Freshness::Stale,
+        Ok(bytes) if cache.is_fresh(path, &key, &bytes) => Freshness::Fresh,
+        Ok(_) => Freshness::Stale,
+    };
+    OutputState { key, freshness }
+}
+
+/// Reads a frame, refusing paths that resolve outside the site.
+pub fn read_source(site: &Site, source: &Path, page: &Path) -> Result<Vec<u8>> {
+    site.check_on_disk(source, page)?;
+    std::fs::read(site.abs(source)).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => Error::MissingSource {
+            path: source.to_path_buf(),
+            page: page.to_path_buf(),
+        },
+        _ => Error::io(source, e),
+    })
+}
