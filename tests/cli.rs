@@ -391,7 +391,10 @@ fn outputs_are_identical_whatever_the_thread_count() {
     assert_eq!(a.len(), 66);
     assert!(a == b, "outputs differ between -j 1 and -j 2");
     let cache = |s: &Sandbox| std::fs::read(s.path(".assetgen-cache.json")).unwrap();
-    assert!(cache(&one) == cache(&two), "caches differ between -j 1 and -j 2");
+    assert!(
+        cache(&one) == cache(&two),
+        "caches differ between -j 1 and -j 2"
+    );
 }
 
 #[test]
