@@ -207,12 +207,45 @@ fn overrides(pairs: Vec<(&'static str, &Option<String>)>) -> Result<Overrides, a
     Ok(o)
 }
 
-pub fn run(cli: Cli) -> Result<ExitCode> {
-    match cli.command {
+/// A failure that has been printed, with the exit status it ends in.
+pub struct Exit(ExitCode);
+
+impl From<assetgen::Error> for Exit {
+    fn from(e: assetgen::Error) -> Self {
+        eprintln!("error: {e}");
+        Exit(ExitCode::from(if e.is_usage() { 2 } else { 1 }))
+    }
+}
+
+impl From<anyhow::Error> for Exit {
+    fn from(e: anyhow::Error) -> Self {
+        eprintln!("error: {e:#}");
+        Exit(ExitCode::from(2))
+    }
+}
+
+impl From<serde_json::Error> for Exit {
+    fn from(e: serde_json::Error) -> Self {
+        Exit::from(anyhow::Error::from(e))
+    }
+}
+
+pub fn run(cli: Cli) -> ExitCode {
+    let result = match cli.command {
         Command::Build(a) => build(a),
         Command::Check(a) => check(a),
         Command::Gif(a) => gif(a),
         Command::Clean(a) => clean(a),
+    };
+    result.unwrap_or_else(|Exit(code)| code)
+}
+
+/// Exit 0 when nothing failed, else 1.
+fn status(ok: bool) -> ExitCode {
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
     }
 }
 
@@ -227,14 +260,10 @@ fn with_jobs<T: Send>(jobs: Option<usize>, f: impl FnOnce() -> T + Send) -> Resu
     Ok(pool.install(f))
 }
 
-/// Opens the site; a usage error is printed here and becomes exit 2.
-fn open_site(site: &SiteArgs, settings: &SettingsArgs) -> Result<Site, ExitCode> {
-    overrides(settings.pairs())
-        .and_then(|flags| Site::open(&site.site, &flags))
-        .map_err(|e| {
-            eprintln!("error: {e}");
-            ExitCode::from(2)
-        })
+/// Opens the site with the flags' settings on top of `_config.yml`.
+fn open_site(site: &SiteArgs, settings: &SettingsArgs) -> Result<Site, Exit> {
+    let flags = overrides(settings.pairs())?;
+    Ok(Site::open(&site.site, &flags)?)
 }
 
 /// A page named on the command line, as a site-relative path.
@@ -260,28 +289,27 @@ fn page_arg(site: &Site, page: &Path) -> Result<PathBuf> {
         })
 }
 
-fn page_args(site: &Site, pages: &[PathBuf]) -> Result<Vec<PathBuf>, ExitCode> {
-    pages
+fn page_args(site: &Site, pages: &[PathBuf]) -> Result<Vec<PathBuf>, Exit> {
+    Ok(pages
         .iter()
         .map(|p| page_arg(site, p))
-        .collect::<Result<_>>()
-        .map_err(|e| {
-            eprintln!("error: {e}");
-            ExitCode::from(2)
-        })
+        .collect::<Result<_>>()?)
 }
 
-fn build(a: BuildArgs) -> Result<ExitCode> {
-    let site = match open_site(&a.site, &a.settings) {
-        Ok(s) => s,
-        Err(code) => return Ok(code),
-    };
-    let pages = match page_args(&site, &a.pages) {
-        Ok(p) => p,
-        Err(code) => return Ok(code),
-    };
+/// Waits (saying so) while another run works on the same site.
+fn take_lock(site: &Site) -> Result<assetgen::fsio::SiteLock, Exit> {
+    Ok(assetgen::fsio::lock_site(&site.root, || {
+        eprintln!(
+            "waiting for another assetgen run on {} to finish...",
+            site.root.display()
+        )
+    })?)
+}
+
+fn build(a: BuildArgs) -> Result<ExitCode, Exit> {
+    let site = open_site(&a.site, &a.settings)?;
     let opts = BuildOptions {
-        pages,
+        pages: page_args(&site, &a.pages)?,
         dry_run: a.dry_run,
         force: a.force,
     };
@@ -289,20 +317,10 @@ fn build(a: BuildArgs) -> Result<ExitCode> {
     let _lock = if a.dry_run {
         None
     } else {
-        match take_lock(&site) {
-            Ok(l) => Some(l),
-            Err(code) => return Ok(code),
-        }
+        Some(take_lock(&site)?)
     };
     let bars = output::Bars::new(!a.quiet);
-    let report = with_jobs(a.jobs, || assetgen::build(&site, &opts, &bars))?;
-    let report = match report {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return Ok(ExitCode::from(if e.is_usage() { 2 } else { 1 }));
-        }
-    };
+    let report = with_jobs(a.jobs, || assetgen::build(&site, &opts, &bars))??;
     if a.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     }
@@ -310,43 +328,13 @@ fn build(a: BuildArgs) -> Result<ExitCode> {
     if !a.quiet && !a.json {
         output::print_build_summary(&report);
     }
-    Ok(if report.errors.is_empty() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    Ok(status(report.errors.is_empty()))
 }
 
-/// Waits (saying so) while another run works on the same site.
-fn take_lock(site: &Site) -> Result<assetgen::fsio::SiteLock, ExitCode> {
-    assetgen::fsio::lock_site(&site.root, || {
-        eprintln!(
-            "waiting for another assetgen run on {} to finish...",
-            site.root.display()
-        )
-    })
-    .map_err(|e| {
-        eprintln!("error: {e}");
-        ExitCode::from(1)
-    })
-}
-
-fn check(a: CheckArgs) -> Result<ExitCode> {
-    let site = match open_site(&a.site, &a.settings) {
-        Ok(s) => s,
-        Err(code) => return Ok(code),
-    };
-    let pages = match page_args(&site, &a.pages) {
-        Ok(p) => p,
-        Err(code) => return Ok(code),
-    };
-    let report = match with_jobs(a.jobs, || assetgen::check(&site, &pages))? {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return Ok(ExitCode::from(if e.is_usage() { 2 } else { 1 }));
-        }
-    };
+fn check(a: CheckArgs) -> Result<ExitCode, Exit> {
+    let site = open_site(&a.site, &a.settings)?;
+    let pages = page_args(&site, &a.pages)?;
+    let report = with_jobs(a.jobs, || assetgen::check(&site, &pages))??;
     if a.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
@@ -364,29 +352,13 @@ fn check(a: CheckArgs) -> Result<ExitCode> {
             }
         );
     }
-    Ok(if report.is_clean() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    Ok(status(report.is_clean()))
 }
 
-fn clean(a: CleanArgs) -> Result<ExitCode> {
-    let site = match open_site(&a.site, &a.settings) {
-        Ok(s) => s,
-        Err(code) => return Ok(code),
-    };
-    let _lock = match take_lock(&site) {
-        Ok(l) => l,
-        Err(code) => return Ok(code),
-    };
-    let report = match assetgen::clean(&site, a.dry_run) {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return Ok(ExitCode::from(if e.is_usage() { 2 } else { 1 }));
-        }
-    };
+fn clean(a: CleanArgs) -> Result<ExitCode, Exit> {
+    let site = open_site(&a.site, &a.settings)?;
+    let _lock = take_lock(&site)?;
+    let report = assetgen::clean(&site, a.dry_run)?;
     if a.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
@@ -397,22 +369,12 @@ fn clean(a: CleanArgs) -> Result<ExitCode> {
         eprintln!("{verb} {} files", report.removed.len());
     }
     output::print_errors(&report.errors);
-    Ok(if report.errors.is_empty() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    Ok(status(report.errors.is_empty()))
 }
 
-fn gif(a: GifArgs) -> Result<ExitCode> {
-    let opts = match overrides(a.gif.pairs()) {
-        Ok(o) => o.resolve().gif,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return Ok(ExitCode::from(2));
-        }
-    };
-    let result = with_jobs(a.jobs, || -> Result<Vec<u8>, assetgen::Error> {
+fn gif(a: GifArgs) -> Result<ExitCode, Exit> {
+    let opts = overrides(a.gif.pairs())?.resolve().gif;
+    let bytes = with_jobs(a.jobs, || -> Result<Vec<u8>, assetgen::Error> {
         use rayon::prelude::*;
         let frames = a
             .frames
@@ -434,22 +396,13 @@ fn gif(a: GifArgs) -> Result<ExitCode> {
                 message: other.to_string(),
             },
         })
-    })?;
-    match result.and_then(|bytes| {
-        assetgen::fsio::write_atomic(&a.output, &bytes, &a.output).map(|()| bytes.len())
-    }) {
-        Ok(n) => {
-            eprintln!(
-                "wrote {} ({}, {} frames)",
-                a.output.display(),
-                output::human_bytes(n as u64),
-                a.frames.len()
-            );
-            Ok(ExitCode::SUCCESS)
-        }
-        Err(e) => {
-            eprintln!("error: {e}");
-            Ok(ExitCode::from(1))
-        }
-    }
+    })??;
+    assetgen::fsio::write_atomic(&a.output, &bytes, &a.output)?;
+    eprintln!(
+        "wrote {} ({}, {} frames)",
+        a.output.display(),
+        output::human_bytes(bytes.len() as u64),
+        a.frames.len()
+    );
+    Ok(ExitCode::SUCCESS)
 }
