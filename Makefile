@@ -1,7 +1,7 @@
 # Everyday commands. `make build` builds the example site in this folder.
 CARGO ?= cargo
 
-.PHONY: build test lint fmt bench bench-peers check clean
+.PHONY: build test lint fmt bench bench-peers bench-incremental check clean
 
 # The main job on the bundled example site (outputs in assets/images/).
 build:
@@ -33,3 +33,7 @@ clean:
 # (those installed): bytes, SSIM, wall time, peak memory.
 bench-peers:
 	benches/peers.sh
+
+# Cold, no-op and one-frame builds of a generated 200-page site.
+bench-incremental:
+	benches/incremental.sh 200

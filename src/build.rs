@@ -8,7 +8,8 @@
 //! still built.
 
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use rayon::prelude::*;
@@ -33,6 +34,18 @@ pub struct BuildOptions {
     pub dry_run: bool,
     /// Rebuild every output, whatever the cache says.
     pub force: bool,
+    /// Set (e.g. on Ctrl-C) to stop: work not started is skipped, work in
+    /// flight finishes, and the cache is saved so the next build only does
+    /// what is left.
+    pub cancel: Option<Arc<AtomicBool>>,
+}
+
+impl BuildOptions {
+    fn cancelled(&self) -> bool {
+        self.cancel
+            .as_ref()
+            .is_some_and(|c| c.load(Ordering::Relaxed))
+    }
 }
 
 /// Builds the site. `Err` only for problems that stop the whole run
@@ -59,7 +72,10 @@ pub fn build(site: &Site, opts: &BuildOptions, progress: &dyn Progress) -> Resul
         sweep_temp_files(site);
     }
     plan.pages.par_iter().for_each(|page| {
-        build_page(site, page, &cache, opts.force, &outputs, progress);
+        if opts.cancelled() {
+            return;
+        }
+        build_page(site, page, &cache, opts, &outputs, progress);
         progress.page_done(&page.page);
     });
     progress.finish();
@@ -72,6 +88,7 @@ pub fn build(site: &Site, opts: &BuildOptions, progress: &dyn Progress) -> Resul
             report.add_error(&e);
         }
     }
+    report.cancelled = opts.cancelled();
     report.sort();
     report.elapsed_ms = started.elapsed().as_millis() as u64;
     Ok(report)
@@ -137,7 +154,7 @@ fn build_page(
     site: &Site,
     page: &PagePlan,
     cache: &Cache,
-    force: bool,
+    opts: &BuildOptions,
     out: &Outputs<'_>,
     progress: &dyn Progress,
 ) {
@@ -146,7 +163,7 @@ fn build_page(
             out.error(&e);
         }
     }
-    let state = page_state(site, page, cache, force);
+    let state = page_state(site, page, cache, opts.force);
     let gif_needed = state.gif.as_ref().is_some_and(|g| !g.is_fresh());
 
     // Frames in parallel: decode only what a stale output needs, write the
@@ -156,6 +173,9 @@ fn build_page(
         .par_iter()
         .zip(state.frames)
         .map(|(frame, fs)| {
+            if opts.cancelled() {
+                return None;
+            }
             let result = build_frame(site, &page.page, frame, fs, gif_needed, out);
             progress.frame_done();
             match result {
@@ -181,6 +201,9 @@ fn build_page(
     };
     if gif_state.is_fresh() {
         out.up_to_date(gif_path);
+        return;
+    }
+    if opts.cancelled() {
         return;
     }
     let Some(frames) = decoded.into_iter().collect::<Option<Vec<Rgba8>>>() else {

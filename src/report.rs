@@ -59,6 +59,9 @@ pub struct Report {
     pub optimised_bytes: u64,
     /// Nothing was written: `written` lists what would have been.
     pub dry_run: bool,
+    /// The run was stopped (Ctrl-C) before it finished; what is listed was
+    /// done, the rest is left for the next build.
+    pub cancelled: bool,
     /// Files removed (`clean`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub removed: Vec<String>,

@@ -632,6 +632,56 @@ fn a_killed_build_is_finished_by_the_next_one() {
     }
 }
 
+#[cfg(unix)]
+#[test]
+fn ctrl_c_stops_saves_the_cache_and_the_next_build_finishes() {
+    let reference = Sandbox::gallery_site();
+    assert_eq!(reference.run(&["build", "-q"]).code, 0);
+    let s = Sandbox::gallery_site();
+    let child = Command::new(env!("CARGO_BIN_EXE_assetgen"))
+        .args(["build", "-q", "-j", "1"])
+        .current_dir(s.dir.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(150));
+    let sent = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let out = child.wait_with_output().unwrap();
+    let code = out.status.code();
+    // Either it finished before the signal (0) or it stopped cleanly (130).
+    assert!(
+        matches!(code, Some(0) | Some(130)),
+        "{code:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for (path, bytes) in s.files("assets") {
+        assert!(!path.contains(".assetgen-"), "temporary file left: {path}");
+        if path.ends_with(".png") {
+            assert!(
+                decode_png(&bytes, Path::new(&path)).is_ok(),
+                "{path} is half written"
+            );
+        }
+    }
+    if code == Some(130) {
+        // The cache was saved: what was done is not done again.
+        let done = s.files("assets").len();
+        let r = s.run(&["build", "--json"]);
+        assert_eq!(r.json()["up_to_date"].as_array().unwrap().len(), done);
+    } else {
+        assert_eq!(s.run(&["build", "-q"]).code, 0);
+    }
+    assert!(
+        s.files("assets") == reference.files("assets"),
+        "differs from a clean build"
+    );
+}
+
 #[test]
 fn help_and_version() {
     let s = Sandbox::gallery_site();

@@ -312,6 +312,7 @@ fn build(a: BuildArgs) -> Result<ExitCode, Exit> {
         pages: page_args(&site, &a.pages)?,
         dry_run: a.dry_run,
         force: a.force,
+        cancel: Some(on_ctrl_c()),
     };
     // A dry run writes nothing, so it needs no lock (and creates no file).
     let _lock = if a.dry_run {
@@ -328,7 +329,32 @@ fn build(a: BuildArgs) -> Result<ExitCode, Exit> {
     if !a.quiet && !a.json {
         output::print_build_summary(&report);
     }
+    if report.cancelled {
+        eprintln!(
+            "interrupted: every file written is complete; run assetgen build again to finish"
+        );
+        return Ok(ExitCode::from(130));
+    }
     Ok(status(report.errors.is_empty()))
+}
+
+/// A flag set by the first Ctrl-C (the build then stops after the frames
+/// in flight and saves its cache); a second Ctrl-C exits at once, which is
+/// still safe because every file is written by rename.
+fn on_ctrl_c() -> std::sync::Arc<std::sync::atomic::AtomicBool> {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let flag = std::sync::Arc::new(AtomicBool::new(false));
+    let seen = flag.clone();
+    let installed = ctrlc::set_handler(move || {
+        if seen.swap(true, Ordering::SeqCst) {
+            std::process::exit(130);
+        }
+    });
+    if let Err(e) = installed {
+        // Without a handler Ctrl-C kills the run, which is still safe.
+        eprintln!("warning: cannot catch Ctrl-C ({e}); stopping will not save the cache");
+    }
+    flag
 }
 
 fn check(a: CheckArgs) -> Result<ExitCode, Exit> {
