@@ -22,6 +22,7 @@ pub mod check;
 pub mod clean;
 pub mod config;
 pub mod decode;
+pub mod edit;
 pub mod error;
 pub mod frontmatter;
 pub mod fsio;
