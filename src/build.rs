@@ -16,13 +16,15 @@ use rayon::prelude::*;
 
 use crate::cache::{slash, Cache};
 use crate::decode::{decode_png, Rgba8};
+use crate::edit::{self, Edit};
 use crate::error::{Error, Result};
 use crate::fsio::{write_if_changed, WriteOutcome};
 use crate::optimize::optimize_png;
 use crate::plan::{FramePlan, PagePlan, Plan};
+use crate::report::PageDiff;
 use crate::report::{Kind, Progress, Report};
 use crate::site::Site;
-use crate::state::{page_state, FrameState, OutputState};
+use crate::state::{page_state, FrameState, GifState, OutputState};
 use crate::{gif, thumb};
 
 /// What to build and how.
@@ -128,6 +130,16 @@ impl Outputs<'_> {
         Ok(())
     }
 
+    /// Writes a page (unless dry run); pages are the user's, not recorded
+    /// in the cache.
+    fn write_page(&self, path: &Path, bytes: &[u8]) -> Result<()> {
+        if !self.dry_run {
+            write_if_changed(&self.site.abs(path), bytes, path)?;
+        }
+        lock(&self.report).add_written(path, Kind::Page, bytes.len());
+        Ok(())
+    }
+
     fn up_to_date(&self, path: &Path) {
         lock(&self.report).up_to_date.push(slash(path));
     }
@@ -164,74 +176,138 @@ fn build_page(
         }
     }
     let state = page_state(site, page, cache, opts.force);
-    let gif_needed = state.gif.as_ref().is_some_and(|g| !g.is_fresh());
+    let gif_needed = state.gif.as_ref().is_some_and(|g| !g.output.is_fresh());
+    // What the page must say afterwards: the value for every frame whose
+    // outputs were made (a failed frame keeps its value).
+    let mut edits: Vec<Edit> = Vec::new();
 
     // Frames in parallel: decode only what a stale output needs, write the
     // PNG and thumbnail, keep the pixels for the GIF.
-    let decoded: Vec<Option<Rgba8>> = page
+    let results: Vec<(Option<Rgba8>, Option<Edit>)> = page
         .frames
         .par_iter()
         .zip(state.frames)
         .map(|(frame, fs)| {
             if opts.cancelled() {
-                return None;
+                return (None, None);
             }
+            let edit = (fs.url != frame.url).then(|| Edit {
+                scalar: frame.scalar.clone(),
+                new_value: slash(&fs.url),
+            });
             let result = build_frame(site, &page.page, frame, fs, gif_needed, out);
             progress.frame_done();
             match result {
-                Ok(image) => image,
+                Ok(image) => (image, edit),
                 Err(e) => {
                     out.error(&e);
-                    None
+                    (None, None)
                 }
             }
         })
         .collect();
+    let mut decoded = Vec::with_capacity(results.len());
+    for (image, edit) in results {
+        decoded.push(image);
+        edits.extend(edit);
+    }
 
-    let Some(gif_path) = &page.gif else { return };
-    let Some(gif_state) = state.gif else {
+    if let Some(edit) = build_gif(site, page, state.gif, gif_needed, decoded, opts, out) {
+        edits.push(edit);
+    }
+    if !edits.is_empty() && !opts.cancelled() {
+        if let Err(e) = rewrite_page(site, page, &edits, out) {
+            out.error(&e);
+        }
+    }
+}
+
+/// Makes the page's GIF if it is stale; returns the page edit its name
+/// needs, if any.
+fn build_gif(
+    site: &Site,
+    page: &PagePlan,
+    state: Option<GifState>,
+    gif_needed: bool,
+    decoded: Vec<Option<Rgba8>>,
+    opts: &BuildOptions,
+    out: &Outputs<'_>,
+) -> Option<Edit> {
+    let plan = page.gif.as_ref()?;
+    let Some(state) = state else {
         out.error(&Error::Encode {
-            path: gif_path.clone(),
+            path: plan.output.clone(),
             message: format!(
                 "not made: a frame of {} could not be read (see above)",
                 page.page.display()
             ),
         });
-        return;
+        return None;
     };
-    if gif_state.is_fresh() {
-        out.up_to_date(gif_path);
-        return;
+    let edit = (state.url != plan.url).then(|| Edit {
+        scalar: plan.scalar.clone(),
+        new_value: slash(&state.url),
+    });
+    let path = &state.output.path;
+    if !gif_needed {
+        out.up_to_date(path);
+        return edit;
     }
     if opts.cancelled() {
-        return;
+        return None;
     }
     let Some(frames) = decoded.into_iter().collect::<Option<Vec<Rgba8>>>() else {
         out.error(&Error::Encode {
-            path: gif_path.clone(),
+            path: path.clone(),
             message: format!(
                 "not made: a frame of {} failed (see above)",
                 page.page.display()
             ),
         });
-        return;
+        return None;
     };
-    if let Err(e) = check_sizes(&frames, &page.frames) {
-        out.error(&e);
-        return;
-    }
-    let result = site
-        .check_on_disk(gif_path, &page.page)
+    let result = check_sizes(&frames, &page.frames)
+        .and_then(|()| site.check_on_disk(path, &page.page))
         .and_then(|()| {
             gif::encode(&frames, &site.settings.gif).map_err(|e| Error::Encode {
-                path: gif_path.clone(),
+                path: path.clone(),
                 message: e.to_string(),
             })
         })
-        .and_then(|bytes| out.write(gif_path, Kind::Gif, &bytes, &gif_state.key));
-    if let Err(e) = result {
-        out.error(&e);
+        .and_then(|bytes| out.write(path, Kind::Gif, &bytes, &state.output.key));
+    match result {
+        Ok(()) => edit,
+        Err(e) => {
+            out.error(&e);
+            None
+        }
     }
+}
+
+/// Rewrites the page's changed values (byte-preserving, verified), unless
+/// the page changed since it was planned.
+fn rewrite_page(site: &Site, page: &PagePlan, edits: &[Edit], out: &Outputs<'_>) -> Result<()> {
+    let refuse = |message: String| Error::Manifest {
+        path: page.page.clone(),
+        message,
+    };
+    let now =
+        std::fs::read_to_string(site.abs(&page.page)).map_err(|e| Error::io(&page.page, e))?;
+    if now != page.text {
+        return Err(refuse(
+            "changed during the build; front matter not rewritten (run assetgen build again)"
+                .into(),
+        ));
+    }
+    let new = edit::apply(&page.text, edits)
+        .map_err(|m| refuse(format!("front matter not rewritten: {m}")))?;
+    if out.dry_run {
+        lock(&out.report).diffs.push(PageDiff {
+            path: slash(&page.page),
+            diff: edit::unified_diff(&slash(&page.page), &page.text, &new),
+        });
+    }
+    out.write_page(&page.page, new.as_bytes())
 }
 
 /// Makes the stale outputs of one frame; returns its pixels when the GIF
@@ -244,14 +320,15 @@ fn build_frame(
     gif_needed: bool,
     out: &Outputs<'_>,
 ) -> Result<Option<Rgba8>> {
-    for p in [&frame.png, &frame.thumb] {
+    let (png_path, thumb_path) = (&state.png.path, &state.thumb.path);
+    for p in [png_path, thumb_path] {
         site.check_on_disk(p, page)?;
     }
     let bytes = state.source?;
     let needs = |o: &OutputState| !o.is_fresh();
     if !needs(&state.png) && !needs(&state.thumb) && !gif_needed {
-        out.up_to_date(&frame.png);
-        out.up_to_date(&frame.thumb);
+        out.up_to_date(png_path);
+        out.up_to_date(thumb_path);
         return Ok(None);
     }
     // Decoding also validates the frame, so a corrupt render is reported
@@ -262,22 +339,22 @@ fn build_frame(
         move |message| Error::Encode { path, message }
     };
     if needs(&state.png) {
-        let png = optimize_png(&bytes, &site.settings.png).map_err(encode_err(&frame.png))?;
+        let png = optimize_png(&bytes, &site.settings.png).map_err(encode_err(png_path))?;
         {
             let mut report = lock(&out.report);
             report.source_bytes += bytes.len() as u64;
             report.optimised_bytes += png.len() as u64;
         }
-        out.write(&frame.png, Kind::Png, &png, &state.png.key)?;
+        out.write(png_path, Kind::Png, &png, &state.png.key)?;
     } else {
-        out.up_to_date(&frame.png);
+        out.up_to_date(png_path);
     }
     if needs(&state.thumb) {
         let thumb = thumb::thumbnail(&image, &site.settings.thumb, &site.settings.png)
-            .map_err(encode_err(&frame.thumb))?;
-        out.write(&frame.thumb, Kind::Thumb, &thumb, &state.thumb.key)?;
+            .map_err(encode_err(thumb_path))?;
+        out.write(thumb_path, Kind::Thumb, &thumb, &state.thumb.key)?;
     } else {
-        out.up_to_date(&frame.thumb);
+        out.up_to_date(thumb_path);
     }
     Ok(gif_needed.then_some(image))
 }
@@ -332,9 +409,16 @@ mod tests {
         (0..n)
             .map(|i| FramePlan {
                 url: PathBuf::from(format!("A-{i}.png")),
+                base: PathBuf::from(format!("A-{i}.png")),
                 source: PathBuf::from(format!("src/A-{i}.png")),
                 png: PathBuf::new(),
                 thumb: PathBuf::new(),
+                scalar: crate::frontmatter::Scalar {
+                    value: format!("A-{i}.png"),
+                    style: crate::frontmatter::Style::Plain,
+                    span: 0..0,
+                    aliased: false,
+                },
             })
             .collect()
     }

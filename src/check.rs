@@ -58,6 +58,22 @@ fn check_page(site: &Site, page: &PagePlan, cache: &Cache) -> Vec<Error> {
         .filter_map(|a| check_exists(site, a, &page.page).err())
         .collect();
     let state = page_state(site, page, cache, false);
+    let renamed = page
+        .frames
+        .iter()
+        .zip(&state.frames)
+        .any(|(f, s)| s.source.is_ok() && s.url != f.url)
+        || page
+            .gif
+            .as_ref()
+            .zip(state.gif.as_ref())
+            .is_some_and(|(p, s)| p.url != s.url);
+    if renamed {
+        errors.push(Error::Manifest {
+            path: page.page.clone(),
+            message: "front matter out of date: output names change (fingerprint setting or new frames); run assetgen build".into(),
+        });
+    }
     let frames: Vec<Result<FrameCheck>> = page
         .frames
         .par_iter()
@@ -79,8 +95,8 @@ fn check_page(site: &Site, page: &PagePlan, cache: &Cache) -> Vec<Error> {
             errors.push(e);
         }
     }
-    if let (Some(path), Some(gif)) = (&page.gif, &state.gif) {
-        errors.extend(output_problem(path, gif, &page.page));
+    if let Some(gif) = &state.gif {
+        errors.extend(output_problem(&gif.output, &page.page));
     }
     errors
 }
@@ -95,19 +111,19 @@ fn check_frame(
     frame: &FramePlan,
     state: FrameState,
 ) -> Result<FrameCheck> {
-    for p in [&frame.png, &frame.thumb] {
+    for p in [&state.png.path, &state.thumb.path] {
         site.check_on_disk(p, page)?;
     }
     let image = decode_png(&state.source?, &frame.source)?;
-    let outputs = [(&frame.png, &state.png), (&frame.thumb, &state.thumb)]
+    let outputs = [&state.png, &state.thumb]
         .into_iter()
-        .filter_map(|(path, s)| output_problem(path, s, page))
+        .filter_map(|s| output_problem(s, page))
         .collect();
     Ok((image.dimensions(), outputs))
 }
 
 /// An error for an output that a build would (re)make.
-fn output_problem(path: &Path, state: &OutputState, page: &Path) -> Option<Error> {
+fn output_problem(state: &OutputState, page: &Path) -> Option<Error> {
     let message = match state.freshness {
         Freshness::Fresh => return None,
         Freshness::Missing => format!("not built yet (for {}); run assetgen build", page.display()),
@@ -116,7 +132,7 @@ fn output_problem(path: &Path, state: &OutputState, page: &Path) -> Option<Error
         }
     };
     Some(Error::Manifest {
-        path: path.to_path_buf(),
+        path: state.path.clone(),
         message,
     })
 }

@@ -184,6 +184,9 @@ pub struct Settings {
     pub gif: GifOptions,
     pub png: PngOptions,
     pub thumb: ThumbOptions,
+    /// Output names carry a short hash of what made them (cache busting);
+    /// pages are rewritten to match.
+    pub fingerprint: bool,
 }
 
 impl Default for Settings {
@@ -194,6 +197,7 @@ impl Default for Settings {
             gif: GifOptions::default(),
             png: PngOptions::default(),
             thumb: ThumbOptions::default(),
+            fingerprint: false,
         }
     }
 }
@@ -213,6 +217,7 @@ pub struct Overrides {
     pub thumb_size: Option<u32>,
     pub png_effort: Option<u8>,
     pub strip: Option<Strip>,
+    pub fingerprint: Option<bool>,
 }
 
 /// The keys accepted under `assetgen:`, for error messages and docs.
@@ -229,6 +234,7 @@ pub const KEYS: &[&str] = &[
     "thumb_size",
     "png_effort",
     "strip",
+    "fingerprint",
 ];
 
 impl Overrides {
@@ -289,6 +295,13 @@ impl Overrides {
                     format!("expected one of {}, got '{value}'", Strip::NAMES.join(", "))
                 })?)
             }
+            "fingerprint" => {
+                self.fingerprint = Some(match value.trim() {
+                    "true" | "yes" | "on" => true,
+                    "false" | "no" | "off" => false,
+                    other => return Err(format!("expected true or false, got '{other}'")),
+                })
+            }
             _ => return Err(format!("unknown setting (known: {})", KEYS.join(", "))),
         }
         Ok(())
@@ -309,6 +322,7 @@ impl Overrides {
             thumb_size: over.thumb_size.or(self.thumb_size),
             png_effort: over.png_effort.or(self.png_effort),
             strip: over.strip.or(self.strip),
+            fingerprint: over.fingerprint.or(self.fingerprint),
         }
     }
 
@@ -334,6 +348,7 @@ impl Overrides {
             thumb: ThumbOptions {
                 size: self.thumb_size.unwrap_or(d.thumb.size),
             },
+            fingerprint: self.fingerprint.unwrap_or(d.fingerprint),
         }
     }
 }

@@ -207,6 +207,27 @@ fn verify(before: &str, after: &str, edits: &[Edit]) -> Result<(), String> {
     }
 }
 
+/// A unified diff (no context lines) of two versions of a page whose edits
+/// replaced values within lines, so the line count is unchanged.
+pub fn unified_diff(name: &str, before: &str, after: &str) -> String {
+    let mut out = format!("--- a/{name}\n+++ b/{name}\n");
+    let (a, b): (Vec<&str>, Vec<&str>) = (
+        before.split_inclusive('\n').collect(),
+        after.split_inclusive('\n').collect(),
+    );
+    for (i, (x, y)) in a.iter().zip(&b).enumerate() {
+        if x != y {
+            out.push_str(&format!(
+                "@@ -{n},1 +{n},1 @@\n-{}\n+{}\n",
+                x.trim_end_matches(['\r', '\n']),
+                y.trim_end_matches(['\r', '\n']),
+                n = i + 1
+            ));
+        }
+    }
+    out
+}
+
 /// Every scalar (keys and values) in document order.
 fn scalars(node: &Node) -> Vec<Scalar> {
     let mut out = Vec::new();

@@ -8,20 +8,36 @@
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
-use crate::frontmatter::{self, Manifest};
-use crate::site::{thumb_name, Site};
+use crate::frontmatter::{self, Manifest, Scalar};
+use crate::site::{strip_fingerprint, thumb_name, Site};
 
 /// One frame of a gallery and the two files made from it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FramePlan {
-    /// The front-matter value (relative to the output root).
+    /// The front-matter value (relative to the output root), as written.
     pub url: PathBuf,
+    /// The same without a fingerprint: the name of the render.
+    pub base: PathBuf,
     /// Site-relative source render.
     pub source: PathBuf,
-    /// Site-relative optimised copy.
+    /// Site-relative optimised copy the page refers to now.
     pub png: PathBuf,
-    /// Site-relative thumbnail.
+    /// Site-relative thumbnail the page refers to now.
     pub thumb: PathBuf,
+    /// Where the value sits in the page, to rewrite it.
+    pub scalar: Scalar,
+}
+
+/// The page's animation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GifPlan {
+    /// The `image_name` value, as written.
+    pub url: PathBuf,
+    /// The same without a fingerprint.
+    pub base: PathBuf,
+    /// Site-relative GIF the page refers to now.
+    pub output: PathBuf,
+    pub scalar: Scalar,
 }
 
 /// Everything one page asks for.
@@ -30,10 +46,13 @@ pub struct PagePlan {
     /// Site-relative page path.
     pub page: PathBuf,
     pub frames: Vec<FramePlan>,
-    /// Site-relative animated GIF made from the frames, if the page names one.
-    pub gif: Option<PathBuf>,
+    /// The animated GIF made from the frames, if the page names one.
+    pub gif: Option<GifPlan>,
     /// Hand-made assets the page refers to (site-relative): only checked.
     pub checked: Vec<PathBuf>,
+    /// The page's text when it was planned (a rewrite refuses to touch a
+    /// page that changed since).
+    pub text: String,
 }
 
 impl PagePlan {
@@ -42,7 +61,7 @@ impl PagePlan {
         self.frames
             .iter()
             .flat_map(|f| [f.png.as_path(), f.thumb.as_path()])
-            .chain(self.gif.as_deref())
+            .chain(self.gif.as_ref().map(|g| g.output.as_path()))
     }
 }
 
@@ -92,34 +111,54 @@ pub fn plan_page(site: &Site, page: &Path) -> Result<Option<PagePlan>> {
     let mut frames = Vec::with_capacity(manifest.gallery.len());
     for entry in &manifest.gallery {
         let url = site.check_front_matter_path(&entry.image_url.value, page)?;
+        // A fingerprinted name (from an earlier build) is made from the
+        // render without the fingerprint, unless a render has that very name.
+        let base = match strip_fingerprint(&url) {
+            Some(b) if !site.abs(&site.source_of(&url)).exists() => b,
+            _ => url.clone(),
+        };
         frames.push(FramePlan {
-            source: site.source_of(&url),
+            source: site.source_of(&base),
             png: site.output_of(&url),
             thumb: site.output_of(&thumb_name(&url)),
+            scalar: entry.image_url.clone(),
+            base,
             url,
         });
     }
 
     let mut image_paths = Vec::with_capacity(manifest.images.len());
     for entry in &manifest.images {
-        image_paths.push(site.check_front_matter_path(&entry.image_name.value, page)?);
+        let url = site.check_front_matter_path(&entry.image_name.value, page)?;
+        image_paths.push((url, &entry.image_name));
     }
     let animation = if frames.is_empty() {
         None
     } else {
-        gallery_animation(&image_paths, &frames, page)?
+        let urls: Vec<PathBuf> = image_paths.iter().map(|(u, _)| u.clone()).collect();
+        gallery_animation(&urls, &frames, page)?
     };
     let checked = image_paths
         .iter()
-        .filter(|p| Some(*p) != animation.as_ref())
-        .map(|p| site.output_of(p))
+        .filter(|(p, _)| Some(p) != animation.as_ref())
+        .map(|(p, _)| site.output_of(p))
         .collect();
+    let gif = animation.and_then(|url| {
+        let scalar = image_paths.iter().find(|(u, _)| *u == url)?.1.clone();
+        Some(GifPlan {
+            base: strip_fingerprint(&url).unwrap_or_else(|| url.clone()),
+            output: site.output_of(&url),
+            scalar,
+            url,
+        })
+    });
 
     Ok(Some(PagePlan {
         page: page.to_path_buf(),
         frames,
-        gif: animation.map(|p| site.output_of(&p)),
+        gif,
         checked,
+        text,
     }))
 }
 
@@ -141,9 +180,10 @@ fn gallery_animation(
         several => {
             let stem = common_stem(frames);
             let chosen = stem.as_deref().and_then(|stem| {
-                several
-                    .iter()
-                    .find(|p| p.file_stem().is_some_and(|s| s.to_string_lossy() == stem))
+                several.iter().find(|p| {
+                    let p = strip_fingerprint(p).unwrap_or_else(|| p.to_path_buf());
+                    p.file_stem().is_some_and(|s| s.to_string_lossy() == stem)
+                })
             });
             match chosen {
                 Some(p) => Ok(Some((*p).clone())),
@@ -164,7 +204,7 @@ fn gallery_animation(
 pub fn common_stem(frames: &[FramePlan]) -> Option<String> {
     let mut stem: Option<String> = None;
     for f in frames {
-        let (base, _) = split_frame_number(&f.url)?;
+        let (base, _) = split_frame_number(&f.base)?;
         match &stem {
             None => stem = Some(base),
             Some(s) if *s == base => {}
@@ -190,9 +230,16 @@ mod tests {
         urls.iter()
             .map(|u| FramePlan {
                 url: PathBuf::from(u),
+                base: PathBuf::from(u),
                 source: PathBuf::new(),
                 png: PathBuf::new(),
                 thumb: PathBuf::new(),
+                scalar: Scalar {
+                    value: u.to_string(),
+                    style: crate::frontmatter::Style::Plain,
+                    span: 0..0,
+                    aliased: false,
+                },
             })
             .collect()
     }

@@ -46,6 +46,13 @@ impl From<&Error> for Problem {
     }
 }
 
+/// A page's front-matter change, as a unified diff (`--dry-run`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PageDiff {
+    pub path: String,
+    pub diff: String,
+}
+
 /// The result of `build` (and, with fewer fields used, `clean`).
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Report {
@@ -62,6 +69,9 @@ pub struct Report {
     /// The run was stopped (Ctrl-C) before it finished; what is listed was
     /// done, the rest is left for the next build.
     pub cancelled: bool,
+    /// Page changes a dry run would make.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub diffs: Vec<PageDiff>,
     /// Files removed (`clean`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub removed: Vec<String>,
@@ -87,6 +97,7 @@ impl Report {
         self.errors
             .sort_by(|a, b| (&a.path, &a.message).cmp(&(&b.path, &b.message)));
         self.removed.sort();
+        self.diffs.sort_by(|a, b| a.path.cmp(&b.path));
     }
 }
 

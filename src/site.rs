@@ -243,6 +243,41 @@ pub fn thumb_name(p: &Path) -> PathBuf {
     p.with_file_name(name)
 }
 
+/// Length of the fingerprint in generated names (hex digits).
+pub const FINGERPRINT_LEN: usize = 8;
+
+/// `dir/Name-1.png` + `3fa2c9d1` -> `dir/Name-1-3fa2c9d1.png` (no extra dot:
+/// the site's template splits URLs on '.').
+pub fn with_fingerprint(p: &Path, fp: &str) -> PathBuf {
+    let stem = p
+        .file_stem()
+        .map(|s| s.to_string_lossy())
+        .unwrap_or_default();
+    let name = match p.extension() {
+        Some(ext) => format!("{stem}-{fp}.{}", ext.to_string_lossy()),
+        None => format!("{stem}-{fp}"),
+    };
+    p.with_file_name(name)
+}
+
+/// `dir/Name-1-3fa2c9d1.png` -> `dir/Name-1.png`; `None` when the name
+/// carries no fingerprint.
+pub fn strip_fingerprint(p: &Path) -> Option<PathBuf> {
+    let stem = p.file_stem()?.to_str()?;
+    let (base, fp) = stem.rsplit_once('-')?;
+    let is_fp = fp.len() == FINGERPRINT_LEN
+        && fp
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+    if !is_fp || base.is_empty() {
+        return None;
+    }
+    Some(match p.extension() {
+        Some(ext) => p.with_file_name(format!("{base}.{}", ext.to_string_lossy())),
+        None => p.with_file_name(base),
+    })
+}
+
 /// A path made only of normal components (no root, no `..`, not empty).
 fn is_plain_relative(p: &Path) -> bool {
     p.components().next().is_some()
@@ -321,6 +356,23 @@ mod tests {
             thumb_name(Path::new("muscles/png/Leg-Gastrocnemius-1.png")),
             PathBuf::from("muscles/png/Leg-Gastrocnemius-1-thumb.png")
         );
+    }
+
+    #[test]
+    fn fingerprints_round_trip_without_extra_dots() {
+        let p = Path::new("muscles/png/Leg-Gastrocnemius-1.png");
+        let f = with_fingerprint(p, "3fa2c9d1");
+        assert_eq!(
+            f,
+            PathBuf::from("muscles/png/Leg-Gastrocnemius-1-3fa2c9d1.png")
+        );
+        assert_eq!(
+            thumb_name(&f),
+            PathBuf::from("muscles/png/Leg-Gastrocnemius-1-3fa2c9d1-thumb.png")
+        );
+        assert_eq!(strip_fingerprint(&f).as_deref(), Some(p));
+        assert_eq!(strip_fingerprint(p), None);
+        assert_eq!(strip_fingerprint(Path::new("a/X-3FA2C9D1.png")), None);
     }
 
     #[test]

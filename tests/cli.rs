@@ -683,6 +683,96 @@ fn ctrl_c_stops_saves_the_cache_and_the_next_build_finishes() {
 }
 
 #[test]
+fn fingerprinting_renames_outputs_and_rewrites_only_those_values() {
+    let s = Sandbox::gallery_site();
+    let original = s.files("pages");
+    let r = s.run(&["build", "--json", "--fingerprint"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let pages: Vec<_> = r.json()["written"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|w| w["kind"] == "page")
+        .cloned()
+        .collect();
+    assert_eq!(pages.len(), 2, "{pages:?}");
+    let (page, stem) = GALLERIES[0];
+    let text = std::fs::read_to_string(s.path(page)).unwrap();
+    let old = String::from_utf8(original[page].clone()).unwrap();
+    // Only the image_url and image_name values changed, line for line.
+    let (a, b): (Vec<&str>, Vec<&str>) = (old.lines().collect(), text.lines().collect());
+    assert_eq!(a.len(), b.len());
+    let mut changed = 0;
+    for (x, y) in a.iter().zip(&b) {
+        if x != y {
+            changed += 1;
+            assert!(
+                x.contains("image_url: muscles/png/") || x.contains("image_name: 'muscles/gif/"),
+                "{x}"
+            );
+            let name = y.rsplit('/').next().unwrap().trim_end_matches('\'');
+            let (base, fp) = name.rsplit_once('.').unwrap().0.rsplit_once('-').unwrap();
+            assert_eq!(fp.len(), 8, "{y}");
+            assert!(base.starts_with(stem), "{y}");
+            // The output exists, with its thumbnail named the template's way.
+            let rel = y.split(": ").nth(1).unwrap().trim_matches('\'');
+            assert!(s.path(&format!("assets/images/{rel}")).is_file(), "{rel}");
+            if rel.ends_with(".png") {
+                let thumb = rel.replace(".png", "-thumb.png");
+                assert!(
+                    s.path(&format!("assets/images/{thumb}")).is_file(),
+                    "{thumb}"
+                );
+            }
+        }
+    }
+    assert_eq!(changed, 17);
+    // Nothing to do the second time: the pages are not written again.
+    let mtime = s.mtime(page);
+    let r = s.run(&["build", "--json", "--fingerprint"]);
+    assert_eq!(
+        r.json()["written"].as_array().unwrap().len(),
+        0,
+        "{}",
+        r.stdout
+    );
+    assert_eq!(s.mtime(page), mtime);
+    assert_eq!(s.run(&["check", "--fingerprint"]).code, 0);
+    // check without the setting sees the pages are out of date.
+    let r = s.run(&["check"]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stdout.contains("front matter out of date"),
+        "{}",
+        r.stdout
+    );
+    // Turning fingerprinting off writes every page back byte for byte.
+    assert_eq!(s.run(&["build", "-q"]).code, 0);
+    assert_eq!(s.files("pages"), original);
+    // The fingerprinted files are orphans now, which clean removes.
+    let r = s.run(&["clean", "--json"]);
+    assert_eq!(r.json()["removed"].as_array().unwrap().len(), 66);
+    assert_eq!(s.files("assets").len(), 66);
+}
+
+#[test]
+fn dry_run_shows_page_changes_as_a_diff() {
+    let s = Sandbox::gallery_site();
+    let before = s.files("pages");
+    let r = s.run(&["build", "--dry-run", "--fingerprint"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout
+            .contains("--- a/pages/muscles/muscle_leg-gastrocnemius.md"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("-  - image_url: muscles/png/Leg-Gastrocnemius-1.png\n+  - image_url: muscles/png/Leg-Gastrocnemius-1-"), "{}", r.stdout);
+    assert_eq!(s.files("pages"), before);
+    assert!(!s.path("assets").exists());
+}
+
+#[test]
 fn help_and_version() {
     let s = Sandbox::gallery_site();
     let r = s.run(&["--help"]);

@@ -162,6 +162,9 @@ struct SettingsArgs {
     /// Metadata to strip from PNGs
     #[arg(long, value_name = "WHAT", value_parser = assetgen::config::Strip::NAMES.to_vec())]
     strip: Option<String>,
+    /// Put a content hash in output names and rewrite pages to match [default: false]
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
+    fingerprint: Option<String>,
 }
 
 impl GifSettingsArgs {
@@ -186,6 +189,7 @@ impl SettingsArgs {
             ("thumb_size", &self.thumb_size),
             ("png_effort", &self.png_effort),
             ("strip", &self.strip),
+            ("fingerprint", &self.fingerprint),
         ]);
         v
     }
@@ -324,6 +328,11 @@ fn build(a: BuildArgs) -> Result<ExitCode, Exit> {
     let report = with_jobs(a.jobs, || assetgen::build(&site, &opts, &bars))??;
     if a.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
+    }
+    if !a.json {
+        for d in &report.diffs {
+            print!("{}", d.diff);
+        }
     }
     output::print_errors(&report.errors);
     if !a.quiet && !a.json {

@@ -71,11 +71,12 @@ pub fn print_build_summary(r: &Report) {
     let verb = if r.dry_run { "would write" } else { "wrote" };
     let out_bytes: u64 = r.written.iter().map(|w| w.bytes).sum();
     eprintln!(
-        "{verb} {} files ({} GIFs, {} PNGs, {} thumbnails, {}), {} up to date, {} errors in {:.1} s",
+        "{verb} {} files ({} GIFs, {} PNGs, {} thumbnails, {} pages, {}), {} up to date, {} errors in {:.1} s",
         r.written.len(),
         count(Kind::Gif),
         count(Kind::Png),
         count(Kind::Thumb),
+        count(Kind::Page),
         human_bytes(out_bytes),
         r.up_to_date.len(),
         r.errors.len(),
