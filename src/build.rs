@@ -178,12 +178,14 @@ fn build_page(
     let state = page_state(site, page, cache, opts.force);
     let gif_needed = state.gif.as_ref().is_some_and(|g| !g.output.is_fresh());
     // What the page must say afterwards: the value for every frame whose
-    // outputs were made (a failed frame keeps its value).
+    // outputs were made (a failed frame keeps its value), and entries for
+    // new frames continuing the gallery.
     let mut edits: Vec<Edit> = Vec::new();
+    let mut appends: Vec<String> = Vec::new();
 
     // Frames in parallel: decode only what a stale output needs, write the
     // PNG and thumbnail, keep the pixels for the GIF.
-    let results: Vec<(Option<Rgba8>, Option<Edit>)> = page
+    let results: Vec<(Option<Rgba8>, Option<PageChange>)> = page
         .frames
         .par_iter()
         .zip(state.frames)
@@ -191,14 +193,19 @@ fn build_page(
             if opts.cancelled() {
                 return (None, None);
             }
-            let edit = (fs.url != frame.url).then(|| Edit {
-                scalar: frame.scalar.clone(),
-                new_value: slash(&fs.url),
-            });
+            let change = match &frame.scalar {
+                None => Some(PageChange::Append(slash(&fs.url))),
+                Some(scalar) => (fs.url != frame.url).then(|| {
+                    PageChange::Edit(Edit {
+                        scalar: scalar.clone(),
+                        new_value: slash(&fs.url),
+                    })
+                }),
+            };
             let result = build_frame(site, &page.page, frame, fs, gif_needed, out);
             progress.frame_done();
             match result {
-                Ok(image) => (image, edit),
+                Ok(image) => (image, change),
                 Err(e) => {
                     out.error(&e);
                     (None, None)
@@ -207,19 +214,36 @@ fn build_page(
         })
         .collect();
     let mut decoded = Vec::with_capacity(results.len());
-    for (image, edit) in results {
+    // New entries are appended in order, up to the first new frame that
+    // failed (a gap would break the numbering).
+    let mut appending = true;
+    for (frame, (image, change)) in page.frames.iter().zip(results) {
         decoded.push(image);
-        edits.extend(edit);
+        match change {
+            Some(PageChange::Edit(e)) => edits.push(e),
+            Some(PageChange::Append(url)) if appending => appends.push(url),
+            _ if frame.scalar.is_none() => appending = false,
+            _ => {}
+        }
     }
 
     if let Some(edit) = build_gif(site, page, state.gif, gif_needed, decoded, opts, out) {
         edits.push(edit);
     }
-    if !edits.is_empty() && !opts.cancelled() {
-        if let Err(e) = rewrite_page(site, page, &edits, out) {
+    let changes = !(edits.is_empty() && appends.is_empty());
+    if changes && !opts.cancelled() {
+        if let Err(e) = rewrite_page(site, page, &edits, &appends, out) {
             out.error(&e);
         }
     }
+}
+
+/// A change a frame asks of its page.
+enum PageChange {
+    /// Its value must change (fingerprinted name).
+    Edit(Edit),
+    /// It is new: its entry is appended (gallery sync).
+    Append(String),
 }
 
 /// Makes the page's GIF if it is stale; returns the page edit its name
@@ -286,7 +310,13 @@ fn build_gif(
 
 /// Rewrites the page's changed values (byte-preserving, verified), unless
 /// the page changed since it was planned.
-fn rewrite_page(site: &Site, page: &PagePlan, edits: &[Edit], out: &Outputs<'_>) -> Result<()> {
+fn rewrite_page(
+    site: &Site,
+    page: &PagePlan,
+    edits: &[Edit],
+    appends: &[String],
+    out: &Outputs<'_>,
+) -> Result<()> {
     let refuse = |message: String| Error::Manifest {
         path: page.page.clone(),
         message,
@@ -300,6 +330,7 @@ fn rewrite_page(site: &Site, page: &PagePlan, edits: &[Edit], out: &Outputs<'_>)
         ));
     }
     let new = edit::apply(&page.text, edits)
+        .and_then(|t| edit::append_gallery(&t, appends))
         .map_err(|m| refuse(format!("front matter not rewritten: {m}")))?;
     if out.dry_run {
         lock(&out.report).diffs.push(PageDiff {
@@ -413,12 +444,7 @@ mod tests {
                 source: PathBuf::from(format!("src/A-{i}.png")),
                 png: PathBuf::new(),
                 thumb: PathBuf::new(),
-                scalar: crate::frontmatter::Scalar {
-                    value: format!("A-{i}.png"),
-                    style: crate::frontmatter::Style::Plain,
-                    span: 0..0,
-                    aliased: false,
-                },
+                scalar: None,
             })
             .collect()
     }

@@ -62,7 +62,7 @@ fn check_page(site: &Site, page: &PagePlan, cache: &Cache) -> Vec<Error> {
         .frames
         .iter()
         .zip(&state.frames)
-        .any(|(f, s)| s.source.is_ok() && s.url != f.url)
+        .any(|(f, s)| s.source.is_ok() && (s.url != f.url || f.scalar.is_none()))
         || page
             .gif
             .as_ref()
@@ -71,7 +71,7 @@ fn check_page(site: &Site, page: &PagePlan, cache: &Cache) -> Vec<Error> {
     if renamed {
         errors.push(Error::Manifest {
             path: page.page.clone(),
-            message: "front matter out of date: output names change (fingerprint setting or new frames); run assetgen build".into(),
+            message: "front matter out of date: output names change (fingerprint setting) or new frames continue the gallery; run assetgen build".into(),
         });
     }
     let frames: Vec<Result<FrameCheck>> = page

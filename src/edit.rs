@@ -207,25 +207,145 @@ fn verify(before: &str, after: &str, edits: &[Edit]) -> Result<(), String> {
     }
 }
 
-/// A unified diff (no context lines) of two versions of a page whose edits
-/// replaced values within lines, so the line count is unchanged.
-pub fn unified_diff(name: &str, before: &str, after: &str) -> String {
-    let mut out = format!("--- a/{name}\n+++ b/{name}\n");
-    let (a, b): (Vec<&str>, Vec<&str>) = (
-        before.split_inclusive('\n').collect(),
-        after.split_inclusive('\n').collect(),
-    );
-    for (i, (x, y)) in a.iter().zip(&b).enumerate() {
-        if x != y {
-            out.push_str(&format!(
-                "@@ -{n},1 +{n},1 @@\n-{}\n+{}\n",
-                x.trim_end_matches(['\r', '\n']),
-                y.trim_end_matches(['\r', '\n']),
-                n = i + 1
-            ));
+/// Appends gallery entries for `new_urls`, each a copy of the last entry's
+/// text (its layout, quoting and line endings) with its `image_url` set and
+/// a trailing frame number in its other values (`... - orientation 16`)
+/// continued. Verified by parsing again: the old entries are unchanged and
+/// the new ones read back as intended. Only block-style galleries are
+/// extended; anything else is refused.
+pub fn append_gallery(text: &str, new_urls: &[String]) -> Result<String, String> {
+    if new_urls.is_empty() {
+        return Ok(text.to_string());
+    }
+    let root = parse_root(text)?;
+    let Some(Node::Seq(entries)) = root.get("gallery") else {
+        return Err("no gallery list to extend".into());
+    };
+    let last = entries
+        .last()
+        .ok_or("the gallery is empty; nothing to copy")?;
+    let Node::Map(fields) = last else {
+        return Err("the last gallery entry is not a mapping".into());
+    };
+    let first_key = fields
+        .first()
+        .and_then(|(k, _)| k.as_scalar())
+        .ok_or("empty gallery entry")?;
+    let line_start = text[..first_key.span.start]
+        .rfind('\n')
+        .map_or(0, |i| i + 1);
+    let lead = &text[line_start..first_key.span.start];
+    if lead.trim() != "-" {
+        return Err("only block-style gallery lists (\"  - image_url: ...\") are extended".into());
+    }
+    let mut values: Vec<(&Scalar, &Scalar)> = Vec::new();
+    for (k, v) in fields {
+        match (k.as_scalar(), v.as_scalar()) {
+            (Some(k), Some(v)) if !v.aliased => values.push((k, v)),
+            _ => {
+                return Err("the last gallery entry holds more than plain key: value pairs".into())
+            }
         }
     }
-    out
+    let url = values
+        .iter()
+        .find(|(k, _)| k.value == "image_url")
+        .map(|(_, v)| *v)
+        .ok_or("the last gallery entry has no image_url")?;
+    let old_number = crate::plan::split_frame_number(Path::new(&url.value)).map(|(_, n)| n);
+    let entry_end = values
+        .iter()
+        .map(|(_, v)| written_range(text, v))
+        .collect::<Result<Vec<_>, _>>()?;
+    let last_end = entry_end
+        .iter()
+        .map(|r| r.end)
+        .max()
+        .unwrap_or(first_key.span.end);
+    let end = text[last_end..]
+        .find('\n')
+        .map_or(text.len(), |i| last_end + i + 1);
+    let template = &text[line_start..end];
+    let mut appended = String::new();
+    if !template.ends_with('\n') {
+        appended.push_str(if text.contains("\r\n") { "\r\n" } else { "\n" });
+    }
+    let mut expected_new = Vec::new();
+    for new_url in new_urls {
+        let new_number = crate::plan::split_frame_number(Path::new(new_url)).map(|(_, n)| n);
+        // Replace values from the end of the template backwards.
+        let mut entry = template.to_string();
+        let mut replaced: Vec<(Range<usize>, String)> = Vec::new();
+        for ((key, v), range) in values.iter().zip(&entry_end) {
+            let new_value = if key.value == "image_url" {
+                Some(new_url.clone())
+            } else {
+                match (old_number, new_number) {
+                    (Some(o), Some(n)) => v
+                        .value
+                        .strip_suffix(&o.to_string())
+                        .map(|head| format!("{head}{n}")),
+                    _ => None,
+                }
+            };
+            if let Some(nv) = new_value {
+                replaced.push((
+                    range.start - line_start..range.end - line_start,
+                    render(&nv, v.style)?,
+                ));
+            }
+        }
+        replaced.sort_by_key(|(r, _)| std::cmp::Reverse(r.start));
+        for (r, new) in replaced {
+            entry.replace_range(r, &new);
+        }
+        appended.push_str(&entry);
+        expected_new.push(new_url.clone());
+    }
+    let mut out = String::with_capacity(text.len() + appended.len());
+    out.push_str(&text[..end]);
+    out.push_str(&appended);
+    out.push_str(&text[end..]);
+
+    // Verify: old entries unchanged, new ones as intended, nothing else moved.
+    let urls = |t: &str| -> Result<Vec<String>, String> {
+        let root = parse_root(t)?;
+        let m = crate::frontmatter::Manifest::from_front_matter(&root, t, Path::new("page"))
+            .map_err(|e| e.to_string())?;
+        Ok(m.gallery.into_iter().map(|g| g.image_url.value).collect())
+    };
+    let mut want = urls(text)?;
+    want.extend(expected_new);
+    if urls(&out)? != want {
+        return Err("appending entries would not read back as intended".into());
+    }
+    if scalars(&parse_root(&out)?).len() != scalars(&root).len() + values.len() * 2 * new_urls.len()
+    {
+        return Err("appending entries changed the document's structure".into());
+    }
+    Ok(out)
+}
+
+fn parse_root(text: &str) -> Result<Node, String> {
+    match frontmatter::parse(text, Path::new("page")) {
+        Ok(Some(root)) => Ok(root),
+        Ok(None) => Err("no front matter".into()),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// A unified diff of two versions of a page, for `--dry-run` (the
+/// `similar` crate: a maintained Myers diff; hand-rolling one is not worth it).
+pub fn unified_diff(name: &str, before: &str, after: &str) -> String {
+    let mut diff = similar::TextDiff::from_lines(before, after)
+        .unified_diff()
+        .context_radius(1)
+        .header(&format!("a/{name}"), &format!("b/{name}"))
+        .to_string();
+    if !diff.ends_with('\n') {
+        diff.push('\n');
+    }
+    diff
 }
 
 /// Every scalar (keys and values) in document order.
@@ -317,6 +437,30 @@ mod tests {
         let text = "---\ngallery:\n  - image_url: 'a.png'\n---\n";
         let out = edit_urls(text, |_| "it's.png".to_string()).unwrap();
         assert_eq!(out, text.replace("'a.png'", "'it''s.png'"));
+    }
+
+    #[test]
+    fn appended_entries_copy_the_last_one_and_continue_its_numbers() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/site/pages");
+        let text =
+            std::fs::read_to_string(dir.join("muscles/muscle_leg-gastrocnemius.md")).unwrap();
+        let out = append_gallery(&text, &["muscles/png/Leg-Gastrocnemius-17.png".into()]).unwrap();
+        let added = "  - image_url: muscles/png/Leg-Gastrocnemius-17.png\n    caption: 'The gastrocnemius muscle of the leg - orientation 17'\n    title: 'The gastrocnemius muscle of the leg - orientation 17'\n";
+        let last = "    title: 'The gastrocnemius muscle of the leg - orientation 16'\n";
+        assert_eq!(out, text.replacen(last, &format!("{last}{added}"), 1));
+        // CRLF and a blank line before the closing fence are kept.
+        let crlf = "---\r\ngallery:\r\n  - image_url: 'a/X-1.png'\r\n    caption: \"X 1\"\r\n\r\n---\r\nbody\r\n";
+        let out = append_gallery(crlf, &["a/X-2.png".into(), "a/X-3.png".into()]).unwrap();
+        assert_eq!(
+            out,
+            "---\r\ngallery:\r\n  - image_url: 'a/X-1.png'\r\n    caption: \"X 1\"\r\n  - image_url: 'a/X-2.png'\r\n    caption: \"X 2\"\r\n  - image_url: 'a/X-3.png'\r\n    caption: \"X 3\"\r\n\r\n---\r\nbody\r\n"
+        );
+        // Flow style is refused rather than guessed.
+        assert!(append_gallery(
+            "---\ngallery: [{image_url: a/X-1.png}]\n---\n",
+            &["a/X-2.png".into()]
+        )
+        .is_err());
     }
 
     #[test]

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 use crate::frontmatter::{self, Manifest, Scalar};
+
 use crate::site::{strip_fingerprint, thumb_name, Site};
 
 /// One frame of a gallery and the two files made from it.
@@ -24,8 +25,10 @@ pub struct FramePlan {
     pub png: PathBuf,
     /// Site-relative thumbnail the page refers to now.
     pub thumb: PathBuf,
-    /// Where the value sits in the page, to rewrite it.
-    pub scalar: Scalar,
+    /// Where the value sits in the page, to rewrite it; `None` for a frame
+    /// found in the source root continuing the gallery's numbering, whose
+    /// entry the build appends (gallery sync).
+    pub scalar: Option<Scalar>,
 }
 
 /// The page's animation.
@@ -121,11 +124,12 @@ pub fn plan_page(site: &Site, page: &Path) -> Result<Option<PagePlan>> {
             source: site.source_of(&base),
             png: site.output_of(&url),
             thumb: site.output_of(&thumb_name(&url)),
-            scalar: entry.image_url.clone(),
+            scalar: Some(entry.image_url.clone()),
             base,
             url,
         });
     }
+    frames.extend(new_frames(site, &frames));
 
     let mut image_paths = Vec::with_capacity(manifest.images.len());
     for entry in &manifest.images {
@@ -160,6 +164,40 @@ pub fn plan_page(site: &Site, page: &Path) -> Result<Option<PagePlan>> {
         checked,
         text,
     }))
+}
+
+/// Renders in the source root that continue the gallery's numbering
+/// (`Leg-Gastrocnemius-17.png` after `...-16.png`), in order, as frames to
+/// append. Only when every frame shares one name with a number.
+fn new_frames(site: &Site, frames: &[FramePlan]) -> Vec<FramePlan> {
+    let (Some(stem), Some(last)) = (common_stem(frames), frames.last()) else {
+        return Vec::new();
+    };
+    let Some((_, mut n)) = split_frame_number(&last.base) else {
+        return Vec::new();
+    };
+    let ext = last
+        .base
+        .extension()
+        .map(|e| e.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut found = Vec::new();
+    loop {
+        n += 1;
+        let url = last.base.with_file_name(format!("{stem}-{n}.{ext}"));
+        let source = site.source_of(&url);
+        if !site.abs(&source).is_file() {
+            return found;
+        }
+        found.push(FramePlan {
+            source,
+            png: site.output_of(&url),
+            thumb: site.output_of(&thumb_name(&url)),
+            scalar: None,
+            base: url.clone(),
+            url,
+        });
+    }
 }
 
 /// Which `images` entry is the gallery's animation: the only `.gif`, or,
@@ -234,12 +272,7 @@ mod tests {
                 source: PathBuf::new(),
                 png: PathBuf::new(),
                 thumb: PathBuf::new(),
-                scalar: Scalar {
-                    value: u.to_string(),
-                    style: crate::frontmatter::Style::Plain,
-                    span: 0..0,
-                    aliased: false,
-                },
+                scalar: None,
             })
             .collect()
     }

@@ -439,7 +439,8 @@ fn clean_removes_only_generated_files_no_page_uses() {
     let s = Sandbox::gallery_site();
     assert_eq!(s.run(&["build", "-q"]).code, 0);
     std::fs::write(s.path("assets/images/hand-made.gif"), b"GIF89a by hand").unwrap();
-    // Drop the last gallery entry (three lines) of one page.
+    // Drop the last frame: its render and its gallery entry (three lines).
+    std::fs::remove_file(s.path("assets-src/muscles/png/Back-Scapularis-16.png")).unwrap();
     let page = s.path(GALLERIES[1].0);
     let text = std::fs::read_to_string(&page).unwrap();
     let cut = text
@@ -756,6 +757,48 @@ fn fingerprinting_renames_outputs_and_rewrites_only_those_values() {
 }
 
 #[test]
+fn new_renders_continuing_a_gallery_are_appended_to_its_page() {
+    let s = Sandbox::gallery_site();
+    let src = |n: u32| s.path(&format!("assets-src/muscles/png/Leg-Gastrocnemius-{n}.png"));
+    std::fs::copy(src(1), src(17)).unwrap();
+    std::fs::copy(src(2), src(18)).unwrap();
+    std::fs::copy(src(3), src(20)).unwrap(); // not continuous: ignored
+    let (page, _) = GALLERIES[0];
+    let before = std::fs::read_to_string(s.path(page)).unwrap();
+    let r = s.run(&["check"]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stdout.contains("new frames continue the gallery"),
+        "{}",
+        r.stdout
+    );
+
+    let r = s.run(&["build", "--json"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let after = std::fs::read_to_string(s.path(page)).unwrap();
+    let last = "    title: 'The gastrocnemius muscle of the leg - orientation 16'\n";
+    let added = "  - image_url: muscles/png/Leg-Gastrocnemius-17.png\n    caption: 'The gastrocnemius muscle of the leg - orientation 17'\n    title: 'The gastrocnemius muscle of the leg - orientation 17'\n  - image_url: muscles/png/Leg-Gastrocnemius-18.png\n    caption: 'The gastrocnemius muscle of the leg - orientation 18'\n    title: 'The gastrocnemius muscle of the leg - orientation 18'\n";
+    assert_eq!(after, before.replacen(last, &format!("{last}{added}"), 1));
+    let gif = std::fs::read(s.path("assets/images/muscles/gif/Leg-Gastrocnemius.gif")).unwrap();
+    assert_eq!(gif_info(&gif).0, 18);
+    assert!(s
+        .path("assets/images/muscles/png/Leg-Gastrocnemius-18-thumb.png")
+        .is_file());
+    assert!(!s
+        .path("assets/images/muscles/png/Leg-Gastrocnemius-20.png")
+        .exists());
+    // Done: nothing more to write, and check agrees.
+    let r = s.run(&["build", "--json"]);
+    assert_eq!(
+        r.json()["written"].as_array().unwrap().len(),
+        0,
+        "{}",
+        r.stdout
+    );
+    assert_eq!(s.run(&["check"]).code, 0);
+}
+
+#[test]
 fn dry_run_shows_page_changes_as_a_diff() {
     let s = Sandbox::gallery_site();
     let before = s.files("pages");
@@ -767,7 +810,18 @@ fn dry_run_shows_page_changes_as_a_diff() {
         "{}",
         r.stdout
     );
-    assert!(r.stdout.contains("-  - image_url: muscles/png/Leg-Gastrocnemius-1.png\n+  - image_url: muscles/png/Leg-Gastrocnemius-1-"), "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains("\n-  - image_url: muscles/png/Leg-Gastrocnemius-1.png\n"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("\n+  - image_url: muscles/png/Leg-Gastrocnemius-1-"),
+        "{}",
+        r.stdout
+    );
     assert_eq!(s.files("pages"), before);
     assert!(!s.path("assets").exists());
 }
