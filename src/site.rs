@@ -228,34 +228,29 @@ impl Site {
     }
 }
 
-/// Thumbnail name of a front-matter path: `name-thumb.ext`. The site's
-/// template derives the thumbnail URL by splitting on '.', so the suffix
-/// goes before the extension and adds no dot.
+/// Thumbnail name of a front-matter path: `name-thumb.ext`.
 pub fn thumb_name(p: &Path) -> PathBuf {
-    let stem = p
-        .file_stem()
-        .map(|s| s.to_string_lossy())
-        .unwrap_or_default();
-    let name = match p.extension() {
-        Some(ext) => format!("{stem}-thumb.{}", ext.to_string_lossy()),
-        None => format!("{stem}-thumb"),
-    };
-    p.with_file_name(name)
+    with_stem_suffix(p, "-thumb")
 }
 
 /// Length of the fingerprint in generated names (hex digits).
 pub const FINGERPRINT_LEN: usize = 8;
 
-/// `dir/Name-1.png` + `3fa2c9d1` -> `dir/Name-1-3fa2c9d1.png` (no extra dot:
-/// the site's template splits URLs on '.').
+/// `dir/Name-1.png` + `3fa2c9d1` -> `dir/Name-1-3fa2c9d1.png`.
 pub fn with_fingerprint(p: &Path, fp: &str) -> PathBuf {
+    with_stem_suffix(p, &format!("-{fp}"))
+}
+
+/// Appends to the file stem, before the extension. The site's template
+/// derives URLs by splitting on '.', so generated names add no dot.
+fn with_stem_suffix(p: &Path, suffix: &str) -> PathBuf {
     let stem = p
         .file_stem()
         .map(|s| s.to_string_lossy())
         .unwrap_or_default();
     let name = match p.extension() {
-        Some(ext) => format!("{stem}-{fp}.{}", ext.to_string_lossy()),
-        None => format!("{stem}-{fp}"),
+        Some(ext) => format!("{stem}{suffix}.{}", ext.to_string_lossy()),
+        None => format!("{stem}{suffix}"),
     };
     p.with_file_name(name)
 }
