@@ -171,14 +171,10 @@ fn plain_safe(value: &str) -> bool {
 
 /// Parses both texts and checks that exactly the intended values changed.
 fn verify(before: &str, after: &str, edits: &[Edit]) -> Result<(), String> {
-    let parse = |t: &str| -> Result<Vec<Scalar>, String> {
-        match frontmatter::parse(t, Path::new("page")) {
-            Ok(Some(root)) => Ok(scalars(&root)),
-            Ok(None) => Err("front matter disappeared".into()),
-            Err(e) => Err(format!("edited front matter does not parse: {e}")),
-        }
-    };
-    let (old, new) = (parse(before)?, parse(after)?);
+    let old = scalars(&parse_root(before)?);
+    let new = scalars(
+        &parse_root(after).map_err(|e| format!("edited front matter does not parse: {e}"))?,
+    );
     if old.len() != new.len() {
         return Err("the edit changed the document's structure".into());
     }

@@ -67,15 +67,6 @@ pub struct PageState {
     pub gif: Option<GifState>,
 }
 
-impl PageState {
-    pub fn all_fresh(&self) -> bool {
-        self.frames
-            .iter()
-            .all(|f| f.source.is_ok() && f.png.is_fresh() && f.thumb.is_fresh())
-            && self.gif.as_ref().is_none_or(|g| g.output.is_fresh())
-    }
-}
-
 /// The front-matter value for an output: fingerprinted with a short hash
 /// of everything it is made from, or plain.
 fn named(base: &Path, fingerprint: bool, keys: &[&str]) -> std::path::PathBuf {
