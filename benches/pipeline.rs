@@ -1,7 +1,9 @@
 //! Criterion benchmarks of each pipeline stage on the example site's real
 //! renders (`assets-src/muscles/png/Leg-Gastrocnemius-*.png`, 16 frames
-//! 480x720 RGBA): decoding, the GIF encoder, lossless PNG optimisation and
-//! thumbnails. Run with `make bench`.
+//! 480x720 RGBA): decoding, the GIF encoder, PNG optimisation at each
+//! effort the defaults use or offer cheaply (lossless 0-2, lossy) and
+//! thumbnails. Run with `make bench`; whole-job timings against the peer
+//! tools are `make bench-peers`.
 
 use std::path::{Path, PathBuf};
 
@@ -55,11 +57,31 @@ fn stages(c: &mut Criterion) {
                 .collect::<Result<Vec<_>, _>>()
         })
     });
-    g.bench_function("png-optimise", |b| {
+    for effort in [0, 1, 2] {
+        let opts = PngOptions {
+            effort,
+            ..PngOptions::default()
+        };
+        g.bench_function(format!("png-lossless-effort-{effort}"), |b| {
+            b.iter(|| {
+                bytes
+                    .par_iter()
+                    .zip(&frames)
+                    .map(|(b, f)| assetgen::optimize::encode_frame(b, f, &opts))
+                    .collect::<Result<Vec<_>, _>>()
+            })
+        });
+    }
+    let lossy = PngOptions {
+        lossy: true,
+        ..PngOptions::default()
+    };
+    g.bench_function("png-lossy", |b| {
         b.iter(|| {
             bytes
                 .par_iter()
-                .map(|b| assetgen::optimize::optimize_png(b, &PngOptions::default()))
+                .zip(&frames)
+                .map(|(b, f)| assetgen::optimize::encode_frame(b, f, &lossy))
                 .collect::<Result<Vec<_>, _>>()
         })
     });

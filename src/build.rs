@@ -19,7 +19,7 @@ use crate::decode::{decode_png, Rgba8};
 use crate::edit::{self, Edit};
 use crate::error::{Error, Result};
 use crate::fsio::{write_if_changed, WriteOutcome};
-use crate::optimize::optimize_png;
+use crate::optimize::encode_frame;
 use crate::plan::{FramePlan, PagePlan, Plan};
 use crate::report::PageDiff;
 use crate::report::{Kind, Progress, Report};
@@ -370,7 +370,7 @@ fn build_frame(
         move |message| Error::Encode { path, message }
     };
     if needs(&state.png) {
-        let png = optimize_png(&bytes, &site.settings.png).map_err(encode_err(png_path))?;
+        let png = encode_frame(&bytes, &image, &site.settings.png).map_err(encode_err(png_path))?;
         {
             let mut report = lock(&out.report);
             report.source_bytes += bytes.len() as u64;

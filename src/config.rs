@@ -149,6 +149,11 @@ pub struct PngOptions {
     /// Optimisation effort, 0 (fastest) ..= 6 (smallest), like oxipng's levels.
     pub effort: u8,
     pub strip: Strip,
+    /// Opt-in lossy mode: frames and thumbnails become palette PNGs of at
+    /// most `colors` colours (error-diffusion dithered). Never the default.
+    pub lossy: bool,
+    /// Palette size in lossy mode, 2-256.
+    pub colors: u16,
 }
 
 impl Default for PngOptions {
@@ -156,6 +161,8 @@ impl Default for PngOptions {
         PngOptions {
             effort: 2,
             strip: Strip::Safe,
+            lossy: false,
+            colors: 256,
         }
     }
 }
@@ -166,11 +173,19 @@ pub struct ThumbOptions {
     /// Longest edge in pixels. 320 fills one column of a 4-column gallery
     /// grid (about 160 CSS pixels in the site's content column) at 2x density.
     pub size: u32,
+    /// PNG effort for thumbnails (same scale as `PngOptions::effort`).
+    /// Lower than the frames' by default: thumbnails are many and small,
+    /// and effort 0 already makes them smaller than vipsthumbnail's in less
+    /// time, where oxipng -o2 would take several times longer.
+    pub effort: u8,
 }
 
 impl Default for ThumbOptions {
     fn default() -> Self {
-        ThumbOptions { size: 320 }
+        ThumbOptions {
+            size: 320,
+            effort: 0,
+        }
     }
 }
 
@@ -215,7 +230,10 @@ pub struct Overrides {
     pub gif_lossy: Option<u16>,
     pub matte: Option<Rgb>,
     pub thumb_size: Option<u32>,
+    pub thumb_effort: Option<u8>,
     pub png_effort: Option<u8>,
+    pub png_lossy: Option<bool>,
+    pub png_colors: Option<u16>,
     pub strip: Option<Strip>,
     pub fingerprint: Option<bool>,
 }
@@ -232,7 +250,10 @@ pub const KEYS: &[&str] = &[
     "gif_lossy",
     "matte",
     "thumb_size",
+    "thumb_effort",
     "png_effort",
+    "png_lossy",
+    "png_colors",
     "strip",
     "fingerprint",
 ];
@@ -252,6 +273,13 @@ impl Overrides {
             v.trim()
                 .parse()
                 .map_err(|_| format!("expected {what}, got '{v}'"))
+        }
+        fn boolean(v: &str) -> Result<bool, String> {
+            match v.trim() {
+                "true" | "yes" | "on" => Ok(true),
+                "false" | "no" | "off" => Ok(false),
+                other => Err(format!("expected true or false, got '{other}'")),
+            }
         }
         fn path(v: &str) -> Result<PathBuf, String> {
             let p = v.trim().trim_matches('/');
@@ -289,19 +317,16 @@ impl Overrides {
             "thumb_size" => {
                 self.thumb_size = Some(int(value, 8, 8192, "a thumbnail size in pixels")?)
             }
+            "thumb_effort" => self.thumb_effort = Some(int(value, 0, 6, "an effort level")?),
             "png_effort" => self.png_effort = Some(int(value, 0, 6, "an effort level")?),
+            "png_lossy" => self.png_lossy = Some(boolean(value)?),
+            "png_colors" => self.png_colors = Some(int(value, 2, 256, "a number of colours")?),
             "strip" => {
                 self.strip = Some(Strip::parse(value.trim()).ok_or_else(|| {
                     format!("expected one of {}, got '{value}'", Strip::NAMES.join(", "))
                 })?)
             }
-            "fingerprint" => {
-                self.fingerprint = Some(match value.trim() {
-                    "true" | "yes" | "on" => true,
-                    "false" | "no" | "off" => false,
-                    other => return Err(format!("expected true or false, got '{other}'")),
-                })
-            }
+            "fingerprint" => self.fingerprint = Some(boolean(value)?),
             _ => return Err(format!("unknown setting (known: {})", KEYS.join(", "))),
         }
         Ok(())
@@ -320,7 +345,10 @@ impl Overrides {
             gif_lossy: over.gif_lossy.or(self.gif_lossy),
             matte: over.matte.or(self.matte),
             thumb_size: over.thumb_size.or(self.thumb_size),
+            thumb_effort: over.thumb_effort.or(self.thumb_effort),
             png_effort: over.png_effort.or(self.png_effort),
+            png_lossy: over.png_lossy.or(self.png_lossy),
+            png_colors: over.png_colors.or(self.png_colors),
             strip: over.strip.or(self.strip),
             fingerprint: over.fingerprint.or(self.fingerprint),
         }
@@ -344,9 +372,12 @@ impl Overrides {
             png: PngOptions {
                 effort: self.png_effort.unwrap_or(d.png.effort),
                 strip: self.strip.unwrap_or(d.png.strip),
+                lossy: self.png_lossy.unwrap_or(d.png.lossy),
+                colors: self.png_colors.unwrap_or(d.png.colors),
             },
             thumb: ThumbOptions {
                 size: self.thumb_size.unwrap_or(d.thumb.size),
+                effort: self.thumb_effort.unwrap_or(d.thumb.effort),
             },
             fingerprint: self.fingerprint.unwrap_or(d.fingerprint),
         }

@@ -27,6 +27,7 @@ pub mod error;
 pub mod frontmatter;
 pub mod fsio;
 pub mod gif;
+pub mod lossy;
 pub mod lzw;
 pub mod optimize;
 pub mod plan;

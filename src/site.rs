@@ -77,6 +77,16 @@ impl Site {
         ] {
             site.check_setting_path(key, dir)?;
         }
+        // Lossy output written over the renders would lose them for good.
+        if site.in_place() && site.settings.png.lossy {
+            return Err(Error::Config {
+                file: PathBuf::from("_config.yml"),
+                key: "assetgen.png_lossy".into(),
+                message: "cannot be used when source and output are the same folder: \
+                          it would overwrite the renders"
+                    .into(),
+            });
+        }
         Ok(site)
     }
 

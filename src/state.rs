@@ -86,7 +86,12 @@ fn named(base: &Path, fingerprint: bool, keys: &[&str]) -> std::path::PathBuf {
 pub fn page_state(site: &Site, page: &PagePlan, cache: &Cache, force: bool) -> PageState {
     let s = &site.settings;
     let png_settings = format!("{:?}", s.png);
-    let thumb_settings = format!("{:?}{:?}", s.thumb, s.png);
+    // Thumbnails have their own effort; of the PNG settings only these
+    // shape them, so changing png_effort leaves them alone.
+    let thumb_settings = format!(
+        "{:?} strip={:?} lossy={} colors={}",
+        s.thumb, s.png.strip, s.png.lossy, s.png.colors
+    );
     let frames: Vec<(FrameState, Option<String>)> = page
         .frames
         .par_iter()

@@ -2,21 +2,16 @@
 //! written as an optimised PNG straight from the pixels (no intermediate
 //! PNG encode and decode).
 
-use oxipng::{BitDepth, ColorType, RawImage};
-
 use crate::config::{PngOptions, ThumbOptions};
 use crate::decode::Rgba8;
-use crate::optimize::oxipng_options;
+use crate::optimize::encode_rgba;
 use crate::resize::{fit_longest, resize};
 
 /// Makes the thumbnail PNG of a decoded frame.
 pub fn thumbnail(frame: &Rgba8, thumb: &ThumbOptions, png: &PngOptions) -> Result<Vec<u8>, String> {
     let (w, h) = fit_longest(frame.width, frame.height, thumb.size);
     let small = resize(frame, w, h)?;
-    let raw = RawImage::new(w, h, ColorType::RGBA, BitDepth::Eight, small.pixels)
-        .map_err(|e| format!("thumbnail: {e}"))?;
-    raw.create_optimized_png(&oxipng_options(png))
-        .map_err(|e| format!("thumbnail: {e}"))
+    encode_rgba(small, png, thumb.effort).map_err(|e| format!("thumbnail: {e}"))
 }
 
 #[cfg(test)]
@@ -28,7 +23,7 @@ mod tests {
     #[test]
     fn thumbnail_fits_the_longest_edge() {
         let frame = Rgba8::new(480, 720, [90, 120, 200, 255].repeat(480 * 720));
-        let bytes = thumbnail(&frame, &ThumbOptions { size: 320 }, &PngOptions::default()).unwrap();
+        let bytes = thumbnail(&frame, &ThumbOptions::default(), &PngOptions::default()).unwrap();
         let t = decode_png(&bytes, Path::new("t.png")).unwrap();
         assert_eq!(t.dimensions(), (213, 320));
         assert!(t.pixels.chunks_exact(4).all(|p| p == [90, 120, 200, 255]));

@@ -591,6 +591,132 @@ fn a_changed_setting_rebuilds_only_what_it_shapes() {
 }
 
 #[test]
+fn png_and_thumb_efforts_rebuild_only_their_outputs() {
+    let s = Sandbox::gallery_site();
+    assert_eq!(s.run(&["build", "-q"]).code, 0);
+    let pngs = |r: &Run| {
+        let w = written_paths(r);
+        assert!(!w.is_empty(), "{}", r.stderr);
+        w.iter()
+            .all(|p| p.ends_with(".png") && !p.ends_with("-thumb.png"))
+    };
+    // The bytes may or may not change with the effort; what must not
+    // happen is any thumbnail or GIF being redone. up_to_date lists them.
+    let r = s.run(&["build", "--json", "--png-effort", "0"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(pngs(&r));
+    let up: Vec<String> = r.json()["up_to_date"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(up.iter().filter(|p| p.ends_with("-thumb.png")).count(), 32);
+    let r = s.run(&[
+        "build",
+        "--json",
+        "--png-effort",
+        "0",
+        "--thumb-effort",
+        "2",
+    ]);
+    let up = r.json()["up_to_date"].as_array().unwrap().len();
+    assert_eq!(up, 34, "{}", r.stdout);
+}
+
+#[test]
+fn lossy_mode_writes_palette_pngs_and_thumbnails() {
+    let s = Sandbox::gallery_site();
+    let r = s.run(&["build", "--json", "--png-lossy", "--png-colors", "64"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let out = s.files("assets/images/muscles/png");
+    assert_eq!(out.len(), 64);
+    for (name, bytes) in &out {
+        // IHDR colour type 3 = palette.
+        assert_eq!(bytes[25], 3, "{name} is not a palette PNG");
+        let img = decode_png(bytes, Path::new(name)).unwrap();
+        let mut colours: Vec<&[u8]> = img.pixels.chunks_exact(4).collect();
+        colours.sort();
+        colours.dedup();
+        assert!(colours.len() <= 64, "{name}: {} colours", colours.len());
+    }
+    // Close to the source: mean channel error of the full-size frames.
+    let src = std::fs::read(s.path("assets-src/muscles/png/Back-Scapularis-3.png")).unwrap();
+    let a = decode_png(&src, Path::new("s")).unwrap();
+    let b = decode_png(
+        &out["assets/images/muscles/png/Back-Scapularis-3.png"],
+        Path::new("o"),
+    )
+    .unwrap();
+    let err: u64 = a
+        .pixels
+        .iter()
+        .zip(&b.pixels)
+        .map(|(x, y)| u64::from(x.abs_diff(*y)))
+        .sum();
+    let mean = err as f64 / a.pixels.len() as f64;
+    assert!(mean < 6.0, "mean error {mean}");
+    // Lossy over the renders themselves is refused: they would be lost.
+    let before = s.files("assets-src");
+    let r = s.run(&["build", "--png-lossy", "--output", "assets-src"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("png_lossy"), "{}", r.stderr);
+    assert_eq!(s.files("assets-src"), before);
+}
+
+#[test]
+fn png_and_thumb_commands_convert_files_outside_a_site() {
+    let s = Sandbox::gallery_site();
+    let src = "assets-src/muscles/png";
+    std::fs::write(s.path("broken.png"), b"\x89PNG\r\n\x1a\n truncated").unwrap();
+    let a = format!("{src}/Leg-Gastrocnemius-1.png");
+    let b = format!("{src}/Back-Scapularis-2.png");
+    let r = s.run(&["png", "-o", "opt", &a, "broken.png", &b]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let errors: Vec<&str> = r
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("error:"))
+        .collect();
+    assert_eq!(errors.len(), 1, "{}", r.stderr);
+    assert!(errors[0].contains("broken.png"), "{}", r.stderr);
+    for (from, to) in [
+        (&a, "opt/Leg-Gastrocnemius-1.png"),
+        (&b, "opt/Back-Scapularis-2.png"),
+    ] {
+        let (x, y) = (
+            std::fs::read(s.path(from)).unwrap(),
+            std::fs::read(s.path(to)).unwrap(),
+        );
+        assert!(y.len() < x.len());
+        assert_eq!(decode_png_exact(&x).unwrap(), decode_png_exact(&y).unwrap());
+    }
+    assert!(!s.path("opt/broken.png").exists());
+
+    let r = s.run(&["thumb", "-o", "thumbs", "--thumb-size", "40", &a, &b]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let t = decode_png(
+        &std::fs::read(s.path("thumbs/Leg-Gastrocnemius-1-thumb.png")).unwrap(),
+        Path::new("t"),
+    )
+    .unwrap();
+    assert_eq!(t.dimensions(), (27, 40));
+    let t = decode_png(
+        &std::fs::read(s.path("thumbs/Back-Scapularis-2-thumb.png")).unwrap(),
+        Path::new("t"),
+    )
+    .unwrap();
+    assert_eq!(t.dimensions(), (40, 40));
+
+    // Never over the source itself.
+    let before = std::fs::read(s.path(&a)).unwrap();
+    let r = s.run(&["png", "--png-lossy", "-o", src, &a]);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("overwrite the source"), "{}", r.stderr);
+    assert_eq!(std::fs::read(s.path(&a)).unwrap(), before);
+}
+
+#[test]
 fn a_corrupt_cache_only_costs_a_rebuild() {
     let s = Sandbox::gallery_site();
     assert_eq!(s.run(&["build", "-q"]).code, 0);

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use assetgen::config::{GifOptions, PngOptions, ThumbOptions};
 use assetgen::decode::{decode_png, decode_png_exact};
-use assetgen::optimize::optimize_png;
+use assetgen::optimize::{encode_frame, optimize_png};
 
 fn suite() -> Vec<(String, Vec<u8>)> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pngsuite");
@@ -45,9 +45,43 @@ fn every_pngsuite_image_survives_every_stage() {
             "{name}"
         );
 
-        let thumb =
-            assetgen::thumb::thumbnail(&image, &ThumbOptions { size: 16 }, &PngOptions::default())
-                .unwrap();
+        // The build's path: the already-decoded RGBA8 is the reference.
+        for effort in [0, 1] {
+            let opts = PngOptions {
+                effort,
+                ..PngOptions::default()
+            };
+            let via_build = encode_frame(&bytes, &image, &opts)
+                .unwrap_or_else(|e| panic!("{name} effort {effort}: {e}"));
+            assert_eq!(
+                decode_png_exact(&bytes).unwrap(),
+                decode_png_exact(&via_build).unwrap(),
+                "{name} effort {effort}"
+            );
+        }
+
+        // Lossy mode: any colour type comes out a valid palette PNG of the
+        // same size, with transparency where the source had it.
+        let lossy = PngOptions {
+            lossy: true,
+            ..PngOptions::default()
+        };
+        let q = encode_frame(&bytes, &image, &lossy).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let back = decode_png(&q, Path::new(&name)).unwrap();
+        assert_eq!(back.dimensions(), image.dimensions(), "{name}");
+        for (a, b) in image
+            .pixels
+            .chunks_exact(4)
+            .zip(back.pixels.chunks_exact(4))
+        {
+            assert_eq!(a[3] == 0, b[3] == 0, "{name}: transparency moved");
+        }
+
+        let small = ThumbOptions {
+            size: 16,
+            ..ThumbOptions::default()
+        };
+        let thumb = assetgen::thumb::thumbnail(&image, &small, &PngOptions::default()).unwrap();
         let t = decode_png(&thumb, Path::new(&name)).unwrap();
         assert_eq!(
             t.width.max(t.height),

@@ -33,6 +33,10 @@ enum Command {
     Check(CheckArgs),
     /// Encode one animated GIF from frames, outside any site
     Gif(GifArgs),
+    /// Write optimised copies of PNGs into a folder, outside any site
+    Png(PngArgs),
+    /// Write thumbnails of PNGs into a folder, outside any site
+    Thumb(ThumbArgs),
     /// Remove generated files that no page refers to any more
     Clean(CleanArgs),
 }
@@ -116,6 +120,70 @@ struct GifArgs {
     gif: GifSettingsArgs,
 }
 
+#[derive(Debug, Args)]
+struct PngArgs {
+    /// Folder the optimised copies are written to (same file names)
+    #[arg(short, long, value_name = "DIR")]
+    out_dir: PathBuf,
+    /// PNG files
+    #[arg(value_name = "FILE", required = true)]
+    files: Vec<PathBuf>,
+    /// Worker threads (default: one per core)
+    #[arg(short, long, value_name = "N")]
+    jobs: Option<usize>,
+    #[command(flatten)]
+    png: PngSettingsArgs,
+}
+
+#[derive(Debug, Args)]
+struct ThumbArgs {
+    /// Folder the thumbnails are written to, as NAME-thumb.png
+    #[arg(short, long, value_name = "DIR")]
+    out_dir: PathBuf,
+    /// PNG files
+    #[arg(value_name = "FILE", required = true)]
+    files: Vec<PathBuf>,
+    /// Worker threads (default: one per core)
+    #[arg(short, long, value_name = "N")]
+    jobs: Option<usize>,
+    /// Thumbnail longest edge in pixels [default: 320]
+    #[arg(long, value_name = "PX")]
+    thumb_size: Option<String>,
+    /// Thumbnail PNG effort, 0-6 [default: 0]
+    #[arg(long, value_name = "N")]
+    thumb_effort: Option<String>,
+    #[command(flatten)]
+    png: PngSettingsArgs,
+}
+
+/// PNG settings (keys `png_effort`, `png_lossy`, `png_colors`, `strip`).
+#[derive(Debug, Args, Default)]
+struct PngSettingsArgs {
+    /// PNG optimisation effort, 0-6 [default: 2]
+    #[arg(long, value_name = "N")]
+    png_effort: Option<String>,
+    /// Lossy palette PNGs instead of lossless ones [default: false]
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
+    png_lossy: Option<String>,
+    /// Palette size in lossy mode, 2-256 [default: 256]
+    #[arg(long, value_name = "N")]
+    png_colors: Option<String>,
+    /// Metadata to strip from PNGs
+    #[arg(long, value_name = "WHAT", value_parser = assetgen::config::Strip::NAMES.to_vec())]
+    strip: Option<String>,
+}
+
+impl PngSettingsArgs {
+    fn pairs(&self) -> Vec<(&'static str, &Option<String>)> {
+        vec![
+            ("png_effort", &self.png_effort),
+            ("png_lossy", &self.png_lossy),
+            ("png_colors", &self.png_colors),
+            ("strip", &self.strip),
+        ]
+    }
+}
+
 /// GIF settings (keys `gif_delay`, `gif_loop`, ... under `assetgen:`).
 #[derive(Debug, Args, Default)]
 struct GifSettingsArgs {
@@ -156,12 +224,11 @@ struct SettingsArgs {
     /// Thumbnail longest edge in pixels [default: 320]
     #[arg(long, value_name = "PX")]
     thumb_size: Option<String>,
-    /// PNG optimisation effort, 0-6 [default: 2]
+    /// Thumbnail PNG effort, 0-6 [default: 0]
     #[arg(long, value_name = "N")]
-    png_effort: Option<String>,
-    /// Metadata to strip from PNGs
-    #[arg(long, value_name = "WHAT", value_parser = assetgen::config::Strip::NAMES.to_vec())]
-    strip: Option<String>,
+    thumb_effort: Option<String>,
+    #[command(flatten)]
+    png: PngSettingsArgs,
     /// Put a content hash in output names and rewrite pages to match [default: false]
     #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
     fingerprint: Option<String>,
@@ -185,12 +252,10 @@ impl SettingsArgs {
     fn pairs(&self) -> Vec<(&'static str, &Option<String>)> {
         let mut v = vec![("source", &self.source), ("output", &self.output)];
         v.extend(self.gif.pairs());
-        v.extend([
-            ("thumb_size", &self.thumb_size),
-            ("png_effort", &self.png_effort),
-            ("strip", &self.strip),
-            ("fingerprint", &self.fingerprint),
-        ]);
+        v.push(("thumb_size", &self.thumb_size));
+        v.push(("thumb_effort", &self.thumb_effort));
+        v.extend(self.png.pairs());
+        v.push(("fingerprint", &self.fingerprint));
         v
     }
 }
@@ -240,6 +305,8 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Check(a) => check(a),
         Command::Gif(a) => gif(a),
         Command::Clean(a) => clean(a),
+        Command::Png(a) => png(a),
+        Command::Thumb(a) => thumb(a),
     };
     result.unwrap_or_else(|Exit(code)| code)
 }
@@ -440,4 +507,81 @@ fn gif(a: GifArgs) -> Result<ExitCode, Exit> {
         a.frames.len()
     );
     Ok(ExitCode::SUCCESS)
+}
+
+fn png(a: PngArgs) -> Result<ExitCode, Exit> {
+    let opts = overrides(a.png.pairs())?.resolve().png;
+    convert_each(&a.files, &a.out_dir, a.jobs, "", |bytes, image| {
+        assetgen::optimize::encode_frame(bytes, image, &opts)
+    })
+}
+
+fn thumb(a: ThumbArgs) -> Result<ExitCode, Exit> {
+    let mut pairs = a.png.pairs();
+    pairs.push(("thumb_size", &a.thumb_size));
+    pairs.push(("thumb_effort", &a.thumb_effort));
+    let settings = overrides(pairs)?.resolve();
+    convert_each(&a.files, &a.out_dir, a.jobs, "-thumb", |_, image| {
+        assetgen::thumb::thumbnail(image, &settings.thumb, &settings.png)
+    })
+}
+
+/// Reads, converts and writes every file in parallel, each to
+/// `DIR/<stem><suffix>.png`. A bad file is reported and the others still
+/// done (exit 1); a source is never overwritten.
+fn convert_each(
+    files: &[PathBuf],
+    out_dir: &Path,
+    jobs: Option<usize>,
+    suffix: &str,
+    convert: impl Fn(&[u8], &assetgen::decode::Rgba8) -> Result<Vec<u8>, String> + Sync,
+) -> Result<ExitCode, Exit> {
+    use rayon::prelude::*;
+    std::fs::create_dir_all(out_dir)
+        .with_context(|| format!("{}: cannot create folder", out_dir.display()))?;
+    let one = |file: &PathBuf| -> Result<u64, assetgen::Error> {
+        let stem = file.file_stem().unwrap_or_default().to_string_lossy();
+        let out = out_dir.join(format!("{stem}{suffix}.png"));
+        if same_file(file, &out) {
+            return Err(assetgen::Error::Encode {
+                path: file.clone(),
+                message: "output would overwrite the source; choose another --out-dir".into(),
+            });
+        }
+        let (bytes, image) = assetgen::decode::read_png(file, file)?;
+        let encoded = convert(&bytes, &image).map_err(|message| assetgen::Error::Encode {
+            path: out.clone(),
+            message,
+        })?;
+        assetgen::fsio::write_atomic(&out, &encoded, &out)?;
+        Ok(encoded.len() as u64)
+    };
+    let results = with_jobs(jobs, || files.par_iter().map(one).collect::<Vec<_>>())?;
+    let (mut written, mut bytes, mut ok) = (0, 0, true);
+    for r in results {
+        match r {
+            Ok(n) => {
+                written += 1;
+                bytes += n;
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                ok = false;
+            }
+        }
+    }
+    eprintln!(
+        "wrote {written} files to {} ({})",
+        out_dir.display(),
+        output::human_bytes(bytes)
+    );
+    Ok(status(ok))
+}
+
+/// True when both paths name one existing file.
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => false,
+    }
 }
