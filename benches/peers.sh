@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Whole-job comparison against the peer tools, on the example renders:
-# bytes, fidelity (mean/min SSIM against the source frames, both on white)
-# and wall time / peak memory, side by side, in one run on this machine.
+# Comparison against the peer tools on the example renders, stage by stage
+# (GIF, lossless and lossy PNG, thumbnails) and for the whole job: bytes,
+# fidelity (SSIM against the sources, or against a Lanczos3 premultiplied
+# resize for thumbnails) and wall time / peak memory, in one run.
 #
 # Peers are used only where installed (nothing is linked):
 #   cargo install gifski oxipng
-#   apt-get install ffmpeg imagemagick python3-skimage python3-pil
+#   apt-get install ffmpeg imagemagick pngquant libvips-tools python3-skimage python3-pil
 # Usage: benches/peers.sh [STEM...]   (default: every gallery in assets-src)
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -35,7 +36,7 @@ row() {
   if [ "$HAVE_PY" = 1 ] && [ -n "${FRAMES:-}" ]; then
     q=$(/usr/bin/python3 "$GIFQ" "$out" $FRAMES | sed -E 's/.*ssim_mean=([0-9.]+) ssim_min=([0-9.]+).*/\1 (min \2)/')
   fi
-  printf '| %-28s | %9s | %-17s | %6s s | %6s MB |\n' "$name" "$(stat -c %s "$out")" "$q" "$secs" "$((kb / 1024))"
+  printf '| %-28s | %9s | %-19s | %6s s | %6s MB |\n' "$name" "$(stat -c %s "$out")" "$q" "$secs" "$((kb / 1024))"
 }
 
 # gifq.py ships with the fixtures' tools; a copy lives in benches/ so the
@@ -48,8 +49,8 @@ for stem in "${stems[@]}"; do
   echo
   echo "### $stem (16 frames, $(file -b "$SRC/$stem-1.png" | cut -d, -f2-3 | tr -d ' '), -j $JOBS)"
   echo
-  echo "| GIF                          |     bytes | SSIM              |   wall   |   peak    |"
-  echo "|------------------------------|-----------|-------------------|----------|-----------|"
+  echo "| GIF                          |     bytes | SSIM                |   wall   |   peak    |"
+  echo "|------------------------------|-----------|---------------------|----------|-----------|"
   row "assetgen (default)" "$OUT/a.gif" "$BIN" gif -j "$JOBS" -o "$OUT/a.gif" $FRAMES
   row "assetgen --gif-lossy 0" "$OUT/a0.gif" "$BIN" gif -j "$JOBS" --gif-lossy 0 -o "$OUT/a0.gif" $FRAMES
   if command -v gifski >/dev/null; then
@@ -64,29 +65,49 @@ for stem in "${stems[@]}"; do
   fi
 done
 
-# Lossless PNGs and thumbnails of every frame of every gallery.
+# PNGs and thumbnails of every frame of every gallery, each stage on its
+# own: `assetgen png` / `assetgen thumb` against oxipng, pngquant and
+# vipsthumbnail, all on fresh copies of the same files.
 ALL=$(for stem in "${stems[@]}"; do ls $SRC/$stem-*.png; done)
+PNGQ=benches/pngq.py
 echo
-echo "### All frames: lossless PNGs and thumbnails (-j $JOBS)"
+echo "### All frames: PNGs and thumbnails (-j $JOBS)"
 echo
-echo "| PNG / thumbnails             |     bytes | wall     | peak      |"
-echo "|------------------------------|-----------|----------|-----------|"
+echo "| PNG / thumbnails             |     bytes | SSIM                |   wall   |   peak    |"
+echo "|------------------------------|-----------|---------------------|----------|-----------|"
+# prow NAME DIR MODE CMD... : MODE is lossless (no SSIM), same or thumbs.
 prow() {
-  local name=$1 dir=$2; shift 2
+  local name=$1 dir=$2 mode=$3; shift 3
   /usr/bin/time -f '%e %M' -o "$OUT/time" "$@" >/dev/null 2>&1 || { printf '| %-28s | failed |\n' "$name"; return; }
   read -r secs kb < <(tail -1 "$OUT/time")
-  printf '| %-28s | %9s | %6s s | %6s MB |\n' "$name" "$(cat $dir/*.png | wc -c)" "$secs" "$((kb / 1024))"
+  local q="exact"
+  if [ "$mode" != lossless ]; then
+    q="n/a"
+    [ "$HAVE_PY" = 1 ] && q=$(/usr/bin/python3 "$PNGQ" "$mode" "$OUT/srcs" "$dir" | sed -E 's/.*ssim_mean=([0-9.]+) ssim_min=([0-9.]+).*/\1 (min \2)/')
+  fi
+  printf '| %-28s | %9s | %-19s | %6s s | %6s MB |\n' "$name" "$(cat $dir/*.png | wc -c)" "$q" "$secs" "$((kb / 1024))"
 }
-echo "| sources                      | $(printf %9s "$(cat $ALL | wc -c)") |          |           |"
+fresh() { rm -rf "$1" && mkdir -p "$1" && cp $ALL "$1/"; }
+fresh "$OUT/srcs"
+echo "| sources                      | $(printf %9s "$(cat $ALL | wc -c)") |                     |          |           |"
 if command -v oxipng >/dev/null; then
-  rm -rf "$OUT/ox" && mkdir -p "$OUT/ox" && cp $ALL "$OUT/ox/"
-  prow "oxipng -o2 --strip safe" "$OUT/ox" oxipng -q -o2 --strip safe -t "$JOBS" $OUT/ox/*.png
+  fresh "$OUT/ox"
+  prow "oxipng -o2 --strip safe" "$OUT/ox" lossless oxipng -q -o2 --strip safe -t "$JOBS" $OUT/ox/*.png
+fi
+for e in 1 2; do
+  prow "assetgen png --png-effort $e" "$OUT/ap$e" lossless "$BIN" png -j "$JOBS" --png-effort $e -o "$OUT/ap$e" $ALL
+done
+prow "assetgen png --png-lossy" "$OUT/al" same "$BIN" png -j "$JOBS" --png-lossy -o "$OUT/al" $ALL
+if command -v pngquant >/dev/null; then
+  fresh "$OUT/pq"
+  prow "pngquant (256 colours)" "$OUT/pq" same bash -c 'ls "$0"/*.png | xargs -P "$1" -n 8 pngquant --force --ext .png' "$OUT/pq" "$JOBS"
 fi
 if command -v vipsthumbnail >/dev/null; then
-  rm -rf "$OUT/vt" && mkdir -p "$OUT/vt"
-  printf '%s\n' $ALL > "$OUT/list"
-  prow "vipsthumbnail -s 320" "$OUT/vt" bash -c 'xargs -P "$2" -n 8 vipsthumbnail -s 320 -o "$0/%s-thumb.png" < "$1"' "$OUT/vt" "$OUT/list" "$JOBS"
+  mkdir -p "$OUT/vt"
+  prow "vipsthumbnail -s 320" "$OUT/vt" thumbs bash -c 'ls "$0"/*.png | xargs -P "$2" -n 8 vipsthumbnail -s 320 -o "$1/%s-thumb.png"' "$OUT/srcs" "$OUT/vt" "$JOBS"
 fi
+prow "assetgen thumb (320)" "$OUT/at" thumbs "$BIN" thumb -j "$JOBS" -o "$OUT/at" $ALL
+prow "assetgen thumb --png-lossy" "$OUT/atl" thumbs "$BIN" thumb -j "$JOBS" --png-lossy -o "$OUT/atl" $ALL
 # assetgen: a throwaway site holding just these frames.
 SITE="$OUT/site"; mkdir -p "$SITE/assets-src/muscles/png" "$SITE/pages"
 cp $ALL "$SITE/assets-src/muscles/png/"
@@ -100,7 +121,25 @@ read -r secs kb < <(tail -1 "$OUT/time")
 P=$(find "$SITE/assets/images" -name '*.png' ! -name '*-thumb.png' -exec cat {} + | wc -c)
 T=$(find "$SITE/assets/images" -name '*-thumb.png' -exec cat {} + | wc -c)
 G=$(find "$SITE/assets/images" -name '*.gif' -exec cat {} + | wc -c)
-printf '| %-28s | %9s | %6s s | %6s MB |\n' "assetgen build (whole job)" "$P png" "$secs" "$((kb / 1024))"
-printf '| %-28s | %9s |          |           |\n' "  of which thumbnails" "$T"
-printf '| %-28s | %9s |          |           |\n' "  of which GIFs" "$G"
+echo
+echo "### The whole job: every GIF, PNG and thumbnail (-j $JOBS)"
+echo
+echo "| whole job                    |  PNG bytes | thumb bytes |  GIF bytes |   wall   |   peak    |"
+echo "|------------------------------|------------|-------------|------------|----------|-----------|"
+printf '| %-28s | %10s | %11s | %10s | %6s s | %6s MB |\n' "assetgen build" "$P" "$T" "$G" "$secs" "$((kb / 1024))"
+if command -v gifski >/dev/null && command -v oxipng >/dev/null && command -v vipsthumbnail >/dev/null; then
+  fresh "$OUT/sh" && mkdir -p "$OUT/sh/t" "$OUT/sh/g"
+  cat > "$OUT/pipeline.sh" <<EOS
+set -e
+for stem in ${stems[*]}; do
+  gifski --quality 90 -o "$OUT/sh/g/\$stem.gif" \$(for i in \$(seq 1 16); do echo "$OUT/sh/\$stem-\$i.png"; done)
+done
+ls "$OUT"/sh/*.png | xargs -P $JOBS -n 8 vipsthumbnail -s 320 -o "$OUT/sh/t/%s-thumb.png"
+oxipng -q -o2 --strip safe -t $JOBS "$OUT"/sh/*.png
+EOS
+  /usr/bin/time -f '%e %M' -o "$OUT/time" bash "$OUT/pipeline.sh" >/dev/null 2>&1
+  read -r secs kb < <(tail -1 "$OUT/time")
+  printf '| %-28s | %10s | %11s | %10s | %6s s | %6s MB |\n' "gifski + vipsthumbnail + oxipng" \
+    "$(cat "$OUT"/sh/*.png | wc -c)" "$(cat "$OUT"/sh/t/*.png | wc -c)" "$(cat "$OUT"/sh/g/*.gif | wc -c)" "$secs" "$((kb / 1024))"
+fi
 rm -rf "$OUT"
