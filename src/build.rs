@@ -36,6 +36,8 @@ pub struct BuildOptions {
     pub dry_run: bool,
     /// Rebuild every output, whatever the cache says.
     pub force: bool,
+    /// Remove gallery entries whose renders are gone (never done otherwise).
+    pub prune: bool,
     /// Set (e.g. on Ctrl-C) to stop: work not started is skipped, work in
     /// flight finishes, and the cache is saved so the next build only does
     /// what is left.
@@ -170,6 +172,20 @@ fn build_page(
     out: &Outputs<'_>,
     progress: &dyn Progress,
 ) {
+    let pruned;
+    let (page, removed) = match opts.prune.then(|| prune(site, page)) {
+        Some(Ok((p, removed))) => {
+            pruned = p;
+            (&pruned, removed)
+        }
+        Some(Err(e)) => {
+            out.error(&e);
+            (page, Vec::new())
+        }
+        None => (page, Vec::new()),
+    };
+    // Pruned frames are done as far as the progress bar is concerned.
+    removed.iter().for_each(|_| progress.frame_done());
     for asset in &page.checked {
         if let Err(e) = check_exists(site, asset, &page.page) {
             out.error(&e);
@@ -230,12 +246,45 @@ fn build_page(
     if let Some(edit) = build_gif(site, page, state.gif, gif_needed, decoded, opts, out) {
         edits.push(edit);
     }
-    let changes = !(edits.is_empty() && appends.is_empty());
+    let changes = !(edits.is_empty() && appends.is_empty() && removed.is_empty());
     if changes && !opts.cancelled() {
-        if let Err(e) = rewrite_page(site, page, &edits, &appends, out) {
+        if let Err(e) = rewrite_page(site, page, &edits, &removed, &appends, out) {
             out.error(&e);
         }
     }
+}
+
+/// The page without the gallery entries whose renders are gone, and
+/// those entries' values (for `--prune`). Refused when no frame would be
+/// left: that is a wrong `source` setting far more often than a deleted
+/// gallery, and the page must not be emptied by a typo.
+fn prune(site: &Site, page: &PagePlan) -> Result<(PagePlan, Vec<String>)> {
+    let gone = |f: &FramePlan| {
+        f.scalar.is_some()
+            && site.check_on_disk(&f.source, &page.page).is_ok()
+            && !site.abs(&f.source).exists()
+    };
+    let (missing, kept): (Vec<&FramePlan>, Vec<&FramePlan>) =
+        page.frames.iter().partition(|f| gone(f));
+    if missing.is_empty() {
+        return Ok((page.clone(), Vec::new()));
+    }
+    if kept.is_empty() {
+        return Err(Error::Manifest {
+            path: page.page.clone(),
+            message: format!(
+                "every render of the gallery is missing from {}; nothing pruned (is `source` right?)",
+                site.settings.source.display()
+            ),
+        });
+    }
+    let removed = missing
+        .iter()
+        .filter_map(|f| f.scalar.as_ref().map(|s| s.value.clone()))
+        .collect();
+    let mut plan = page.clone();
+    plan.frames = kept.into_iter().cloned().collect();
+    Ok((plan, removed))
 }
 
 /// A change a frame asks of its page.
@@ -314,6 +363,7 @@ fn rewrite_page(
     site: &Site,
     page: &PagePlan,
     edits: &[Edit],
+    removed: &[String],
     appends: &[String],
     out: &Outputs<'_>,
 ) -> Result<()> {
@@ -330,6 +380,7 @@ fn rewrite_page(
         ));
     }
     let new = edit::apply(&page.text, edits)
+        .and_then(|t| edit::remove_gallery_entries(&t, removed))
         .and_then(|t| edit::append_gallery(&t, appends))
         .map_err(|m| refuse(format!("front matter not rewritten: {m}")))?;
     if out.dry_run {

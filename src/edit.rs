@@ -322,6 +322,85 @@ pub fn append_gallery(text: &str, new_urls: &[String]) -> Result<String, String>
     Ok(out)
 }
 
+/// Removes the gallery entries whose `image_url` is one of `urls` (an
+/// explicit `build --prune`: their renders are gone). Each entry goes with
+/// its whole lines, from its `- ` to the end of its last value's line;
+/// every other byte stays. Only block-style entries are removed; the
+/// result is verified by parsing it again.
+pub fn remove_gallery_entries(text: &str, urls: &[String]) -> Result<String, String> {
+    if urls.is_empty() {
+        return Ok(text.to_string());
+    }
+    let root = parse_root(text)?;
+    let Some(Node::Seq(entries)) = root.get("gallery") else {
+        return Err("no gallery list to remove entries from".into());
+    };
+    let mut ranges: Vec<Range<usize>> = Vec::new();
+    let mut removed_scalars = 0;
+    for entry in entries {
+        let url = entry.get("image_url").and_then(Node::as_scalar);
+        if !url.is_some_and(|u| urls.contains(&u.value)) {
+            continue;
+        }
+        let inside = scalars(entry);
+        if inside.iter().any(|s| s.aliased) {
+            return Err("a gallery entry to remove uses a YAML alias; not removing it".into());
+        }
+        let first = inside.first().ok_or("empty gallery entry")?;
+        let line_start = text[..first.span.start].rfind('\n').map_or(0, |i| i + 1);
+        if text[line_start..first.span.start].trim() != "-" {
+            return Err(
+                "only block-style gallery entries (\"  - image_url: ...\") are removed".into(),
+            );
+        }
+        let last_end = inside
+            .iter()
+            .map(|s| written_range(text, s).map(|r| r.end))
+            .collect::<Result<Vec<_>, _>>()?
+            .into_iter()
+            .max()
+            .unwrap_or(first.span.end);
+        let end = text[last_end..]
+            .find('\n')
+            .map_or(text.len(), |i| last_end + i + 1);
+        ranges.push(line_start..end);
+        removed_scalars += inside.len();
+    }
+    if ranges.is_empty() {
+        return Ok(text.to_string());
+    }
+    ranges.sort_by_key(|r| std::cmp::Reverse(r.start));
+    if ranges.windows(2).any(|w| w[1].end > w[0].start) {
+        return Err("gallery entries to remove share a line".into());
+    }
+    let mut out = text.to_string();
+    for r in &ranges {
+        out.replace_range(r.clone(), "");
+    }
+
+    // Verify: exactly those entries gone, every other value as it was.
+    let gallery_urls = |t: &str| -> Result<Vec<String>, String> {
+        let root = parse_root(t)?;
+        let m = crate::frontmatter::Manifest::from_front_matter(&root, t, Path::new("page"))
+            .map_err(|e| e.to_string())?;
+        Ok(m.gallery.into_iter().map(|g| g.image_url.value).collect())
+    };
+    let mut want = gallery_urls(text)?;
+    want.retain(|u| !urls.contains(u));
+    if gallery_urls(&out)? != want {
+        return Err("removing entries would not read back as intended".into());
+    }
+    let before: Vec<String> = scalars(&root).into_iter().map(|s| s.value).collect();
+    let after: Vec<String> = scalars(&parse_root(&out)?)
+        .into_iter()
+        .map(|s| s.value)
+        .collect();
+    if after.len() + removed_scalars != before.len() {
+        return Err("removing entries changed the document's structure".into());
+    }
+    Ok(out)
+}
+
 fn parse_root(text: &str) -> Result<Node, String> {
     match frontmatter::parse(text, Path::new("page")) {
         Ok(Some(root)) => Ok(root),
@@ -460,6 +539,49 @@ mod tests {
         assert!(append_gallery(
             "---\ngallery: [{image_url: a/X-1.png}]\n---\n",
             &["a/X-2.png".into()]
+        )
+        .is_err());
+    }
+
+    #[test]
+    fn removed_entries_take_exactly_their_lines() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/site/pages");
+        let text =
+            std::fs::read_to_string(dir.join("muscles/muscle_leg-gastrocnemius.md")).unwrap();
+        let gone = [
+            "muscles/png/Leg-Gastrocnemius-3.png".to_string(),
+            "muscles/png/Leg-Gastrocnemius-16.png".to_string(),
+        ];
+        let out = remove_gallery_entries(&text, &gone).unwrap();
+        let mut expect = text.clone();
+        for n in [3, 16] {
+            let entry = format!(
+                "  - image_url: muscles/png/Leg-Gastrocnemius-{n}.png\n    caption: 'The gastrocnemius muscle of the leg - orientation {n}'\n    title: 'The gastrocnemius muscle of the leg - orientation {n}'\n"
+            );
+            assert!(expect.contains(&entry));
+            expect = expect.replacen(&entry, "", 1);
+        }
+        assert_eq!(out, expect);
+        // Nothing to remove: byte-identical.
+        assert_eq!(
+            remove_gallery_entries(&text, &["x.png".into()]).unwrap(),
+            text
+        );
+        // CRLF, comments and a nested value; the comment after the entry stays.
+        let crlf = "---\r\ngallery:\r\n  - image_url: a/X-1.png # one\r\n    meta: {w: 1}\r\n  # about two\r\n  - image_url: \"a/X-2.png\"\r\n---\r\n";
+        assert_eq!(
+            remove_gallery_entries(crlf, &["a/X-1.png".into()]).unwrap(),
+            "---\r\ngallery:\r\n  # about two\r\n  - image_url: \"a/X-2.png\"\r\n---\r\n"
+        );
+        // Flow style and aliases are refused rather than guessed.
+        assert!(remove_gallery_entries(
+            "---\ngallery: [{image_url: a/X-1.png}, {image_url: a/X-2.png}]\n---\n",
+            &["a/X-1.png".into()]
+        )
+        .is_err());
+        assert!(remove_gallery_entries(
+            "---\nu: &u a/X-1.png\ngallery:\n  - image_url: *u\n  - image_url: b.png\n---\n",
+            &["a/X-1.png".into()]
         )
         .is_err());
     }

@@ -925,6 +925,64 @@ fn new_renders_continuing_a_gallery_are_appended_to_its_page() {
 }
 
 #[test]
+fn prune_removes_entries_whose_renders_are_gone_and_only_on_request() {
+    let s = Sandbox::gallery_site();
+    let leg = "pages/muscles/muscle_leg-gastrocnemius.md";
+    let back = "pages/muscles/muscle_back-scapularis.md";
+    let text = std::fs::read_to_string(s.path(leg)).unwrap();
+    let back_text = std::fs::read_to_string(s.path(back)).unwrap();
+    for n in [3, 16] {
+        std::fs::remove_file(s.path(&format!("assets-src/muscles/png/Leg-Gastrocnemius-{n}.png")))
+            .unwrap();
+    }
+    // Without --prune a missing render is an error and the page stays.
+    let r = s.run(&["build", "-q"]);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("Leg-Gastrocnemius-3.png"), "{}", r.stderr);
+    assert_eq!(std::fs::read_to_string(s.path(leg)).unwrap(), text);
+
+    // --dry-run shows the removal as a diff and writes nothing.
+    let r = s.run(&["build", "--prune", "--dry-run"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout
+            .contains("-  - image_url: muscles/png/Leg-Gastrocnemius-16.png"),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(std::fs::read_to_string(s.path(leg)).unwrap(), text);
+
+    let back_mtime = s.mtime(back);
+    let r = s.run(&["build", "--prune", "--json"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let mut expect = text.clone();
+    for n in [3, 16] {
+        let entry = format!("  - image_url: muscles/png/Leg-Gastrocnemius-{n}.png\n    caption: 'The gastrocnemius muscle of the leg - orientation {n}'\n    title: 'The gastrocnemius muscle of the leg - orientation {n}'\n");
+        expect = expect.replacen(&entry, "", 1);
+    }
+    assert_ne!(expect, text);
+    assert_eq!(std::fs::read_to_string(s.path(leg)).unwrap(), expect);
+    assert_eq!(std::fs::read_to_string(s.path(back)).unwrap(), back_text);
+    assert_eq!(s.mtime(back), back_mtime);
+    let gif = std::fs::read(s.path("assets/images/muscles/gif/Leg-Gastrocnemius.gif")).unwrap();
+    assert_eq!(gif_info(&gif).0, 14);
+    // Pruned: the next build is clean and writes nothing.
+    let r = s.run(&["build", "--prune", "--json"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(written_paths(&r).is_empty(), "{}", r.stdout);
+
+    // A gallery with no render left is not emptied.
+    for n in 1..=16 {
+        std::fs::remove_file(s.path(&format!("assets-src/muscles/png/Back-Scapularis-{n}.png")))
+            .unwrap();
+    }
+    let r = s.run(&["build", "--prune", "-q"]);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("nothing pruned"), "{}", r.stderr);
+    assert_eq!(std::fs::read_to_string(s.path(back)).unwrap(), back_text);
+}
+
+#[test]
 fn dry_run_shows_page_changes_as_a_diff() {
     let s = Sandbox::gallery_site();
     let before = s.files("pages");

@@ -64,6 +64,10 @@ struct BuildArgs {
     /// Write nothing; say what would be written
     #[arg(long)]
     dry_run: bool,
+    /// Remove gallery entries whose renders are gone from the source root
+    /// (their old outputs are then removed by `assetgen clean`)
+    #[arg(long)]
+    prune: bool,
     /// Print a JSON report on stdout
     #[arg(long)]
     json: bool,
@@ -383,6 +387,7 @@ fn build(a: BuildArgs) -> Result<ExitCode, Exit> {
         pages: page_args(&site, &a.pages)?,
         dry_run: a.dry_run,
         force: a.force,
+        prune: a.prune,
         cancel: Some(on_ctrl_c()),
     };
     // A dry run writes nothing, so it needs no lock (and creates no file).
