@@ -1,7 +1,7 @@
 # Everyday commands. `make build` builds the example site in this folder.
 CARGO ?= cargo
 
-.PHONY: build test lint fmt bench bench-peers bench-incremental check clean
+.PHONY: build test lint fmt bench bench-peers bench-incremental fuzz check clean
 
 # The main job on the bundled example site (outputs in assets/images/).
 build:
@@ -37,3 +37,10 @@ bench-peers:
 # Cold, no-op and one-frame builds of a generated 200-page site.
 bench-incremental:
 	benches/incremental.sh 200
+
+# Fuzz the front-matter parser and editor (needs a nightly toolchain and
+# `cargo install cargo-fuzz`); seeded with the real pages. FUZZ_TIME seconds.
+FUZZ_TIME ?= 300
+fuzz:
+	mkdir -p fuzz/corpus/frontmatter
+	cd fuzz && cargo +nightly fuzz run frontmatter corpus/frontmatter ../tests/fixtures/site/pages -- -max_total_time=$(FUZZ_TIME)

@@ -26,6 +26,12 @@ pub struct Edit {
 pub fn apply(text: &str, edits: &[Edit]) -> Result<String, String> {
     let mut planned: Vec<(Range<usize>, String)> = Vec::with_capacity(edits.len());
     for e in edits {
+        // An unchanged value keeps its bytes exactly, even where we would
+        // have written it differently (found by fuzzing: a plain scalar
+        // holding a control character came back double-quoted).
+        if e.new_value == e.scalar.value {
+            continue;
+        }
         if e.scalar.aliased {
             return Err(format!(
                 "'{}' is reached through a YAML alias; not editing it",
@@ -497,6 +503,12 @@ mod tests {
             text.replace("a/X-1.png ", "a/X-1-3fa2c9d1.png ")
                 .replace("'a/X-2.png'", "'a/X-2-3fa2c9d1.png'")
         );
+    }
+
+    #[test]
+    fn an_unchanged_value_keeps_its_bytes_whatever_they_are() {
+        let text = "---\ngallery:\n  - image_url: a/p\u{16}ng.png\n---\n";
+        assert_eq!(edit_urls(text, str::to_string).unwrap(), text);
     }
 
     #[test]

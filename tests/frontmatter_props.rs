@@ -1,13 +1,14 @@
 //! Property tests of the front-matter reader and editor: the parser never
 //! panics on arbitrary input, and for generated front matter and generated
 //! new values an edit re-parses to exactly the intended manifest with every
-//! byte outside the edited values unchanged.
+//! byte outside the edited values unchanged; removing entries takes out
+//! exactly their lines.
 
 use std::path::Path;
 
 use proptest::prelude::*;
 
-use assetgen::edit::{apply, render, Edit};
+use assetgen::edit::{apply, remove_gallery_entries, render, Edit};
 use assetgen::frontmatter::{parse, Manifest};
 
 proptest! {
@@ -68,6 +69,43 @@ proptest! {
             new_pos = sb.start + rendered.len();
         }
         prop_assert_eq!(&text[old_pos..], &out[new_pos..]);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, .. ProptestConfig::default() })]
+
+    #[test]
+    fn removing_entries_takes_out_exactly_their_lines(
+        entries in prop::collection::vec((value(), 0..3usize, comment(), any::<bool>()), 1..6),
+        crlf in any::<bool>(),
+    ) {
+        let nl = if crlf { "\r\n" } else { "\n" };
+        let head = format!("---{nl}title: x{nl}gallery:{nl}");
+        let tail = format!("---{nl}body{nl}");
+        let mut lines = Vec::new();
+        for (v, style, comment, _) in &entries {
+            let written = match style {
+                0 if plain_ok(v) => v.clone(),
+                0 | 1 => format!("'{}'", v.replace('\'', "''")),
+                _ => format!("\"{}\"", v.replace('\\', "\\\\").replace('"', "\\\"")),
+            };
+            lines.push(format!("  - image_url: {written}{comment}{nl}    caption: 'c é'{nl}"));
+        }
+        let text = format!("{head}{}{tail}", lines.concat());
+        let gone: Vec<String> = entries.iter().filter(|e| e.3).map(|e| e.0.clone()).collect();
+        let kept: String = entries
+            .iter()
+            .zip(&lines)
+            .filter(|(e, _)| !gone.contains(&e.0))
+            .map(|(_, l)| l.as_str())
+            .collect();
+        match remove_gallery_entries(&text, &gone) {
+            Ok(out) => prop_assert_eq!(out, format!("{head}{kept}{tail}")),
+            // Emptying the gallery leaves `gallery:` null, which the
+            // verification refuses; nothing else may be refused here.
+            Err(e) => prop_assert!(kept.is_empty(), "refused: {}", e),
+        }
     }
 }
 
