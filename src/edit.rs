@@ -310,15 +310,9 @@ pub fn append_gallery(text: &str, new_urls: &[String]) -> Result<String, String>
     out.push_str(&text[end..]);
 
     // Verify: old entries unchanged, new ones as intended, nothing else moved.
-    let urls = |t: &str| -> Result<Vec<String>, String> {
-        let root = parse_root(t)?;
-        let m = crate::frontmatter::Manifest::from_front_matter(&root, t, Path::new("page"))
-            .map_err(|e| e.to_string())?;
-        Ok(m.gallery.into_iter().map(|g| g.image_url.value).collect())
-    };
-    let mut want = urls(text)?;
+    let mut want = gallery_urls(text)?;
     want.extend(expected_new);
-    if urls(&out)? != want {
+    if gallery_urls(&out)? != want {
         return Err("appending entries would not read back as intended".into());
     }
     if scalars(&parse_root(&out)?).len() != scalars(&root).len() + values.len() * 2 * new_urls.len()
@@ -385,12 +379,6 @@ pub fn remove_gallery_entries(text: &str, urls: &[String]) -> Result<String, Str
     }
 
     // Verify: exactly those entries gone, every other value as it was.
-    let gallery_urls = |t: &str| -> Result<Vec<String>, String> {
-        let root = parse_root(t)?;
-        let m = crate::frontmatter::Manifest::from_front_matter(&root, t, Path::new("page"))
-            .map_err(|e| e.to_string())?;
-        Ok(m.gallery.into_iter().map(|g| g.image_url.value).collect())
-    };
     let mut want = gallery_urls(text)?;
     want.retain(|u| !urls.contains(u));
     if gallery_urls(&out)? != want {
@@ -405,6 +393,14 @@ pub fn remove_gallery_entries(text: &str, urls: &[String]) -> Result<String, Str
         return Err("removing entries changed the document's structure".into());
     }
     Ok(out)
+}
+
+/// The gallery's `image_url` values, in order (for verifying list edits).
+fn gallery_urls(text: &str) -> Result<Vec<String>, String> {
+    let root = parse_root(text)?;
+    let m = crate::frontmatter::Manifest::from_front_matter(&root, text, Path::new("page"))
+        .map_err(|e| e.to_string())?;
+    Ok(m.gallery.into_iter().map(|g| g.image_url.value).collect())
 }
 
 fn parse_root(text: &str) -> Result<Node, String> {
