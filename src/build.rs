@@ -56,7 +56,8 @@ impl BuildOptions {
 /// (the site cannot be read); per-page failures are in the report.
 pub fn build(site: &Site, opts: &BuildOptions, progress: &dyn Progress) -> Result<Report> {
     let started = Instant::now();
-    let plan = Plan::new(site, &opts.pages)?;
+    let cache = Cache::load(&site.root);
+    let plan = Plan::new(site, &opts.pages, &cache)?;
     progress.start(plan.pages.len(), plan.frame_count());
 
     let outputs = Outputs {
@@ -66,9 +67,9 @@ pub fn build(site: &Site, opts: &BuildOptions, progress: &dyn Progress) -> Resul
             dry_run: opts.dry_run,
             ..Report::default()
         }),
-        cache: Mutex::new(Cache::load(&site.root)),
+        // Updated as outputs are written; `cache` stays what the build began with.
+        cache: Mutex::new(cache.clone()),
     };
-    let cache = lock(&outputs.cache).clone();
     for e in &plan.errors {
         outputs.error(e);
     }
@@ -111,8 +112,9 @@ impl Outputs<'_> {
         lock(&self.report).add_error(e);
     }
 
-    /// Writes one output (unless dry run) and records what it was made from.
-    fn write(&self, path: &Path, kind: Kind, bytes: &[u8], key: &str) -> Result<()> {
+    /// Writes one output (unless dry run) and records what it was made from;
+    /// `render` when the output is the render itself, optimised in place.
+    fn write(&self, path: &Path, kind: Kind, bytes: &[u8], key: &str, render: bool) -> Result<()> {
         let outcome = if self.dry_run {
             match std::fs::read(self.site.abs(path)) {
                 Ok(existing) if existing == bytes => WriteOutcome::Unchanged,
@@ -128,7 +130,7 @@ impl Outputs<'_> {
                 WriteOutcome::Unchanged => report.up_to_date.push(slash(path)),
             }
         }
-        lock(&self.cache).record(path, bytes, key);
+        lock(&self.cache).record(path, bytes, key, render);
         Ok(())
     }
 
@@ -347,7 +349,7 @@ fn build_gif(
                 message: e.to_string(),
             })
         })
-        .and_then(|bytes| out.write(path, Kind::Gif, &bytes, &state.output.key));
+        .and_then(|bytes| out.write(path, Kind::Gif, &bytes, &state.output.key, false));
     match result {
         Ok(()) => edit,
         Err(e) => {
@@ -427,14 +429,16 @@ fn build_frame(
             report.source_bytes += bytes.len() as u64;
             report.optimised_bytes += png.len() as u64;
         }
-        out.write(png_path, Kind::Png, &png, &state.png.key)?;
+        // In place, the optimised copy replaces the render: still the user's.
+        let render = *png_path == frame.source;
+        out.write(png_path, Kind::Png, &png, &state.png.key, render)?;
     } else {
         out.up_to_date(png_path);
     }
     if needs(&state.thumb) {
         let thumb = thumb::thumbnail(&image, &site.settings.thumb, &site.settings.png)
             .map_err(encode_err(thumb_path))?;
-        out.write(thumb_path, Kind::Thumb, &thumb, &state.thumb.key)?;
+        out.write(thumb_path, Kind::Thumb, &thumb, &state.thumb.key, false)?;
     } else {
         out.up_to_date(thumb_path);
     }

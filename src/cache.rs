@@ -11,7 +11,10 @@
 //!
 //! It is also the record of what assetgen made: `clean` only removes files
 //! listed here, and only while they hold what was written, so hand-made and
-//! hand-edited files are never deleted. A missing, old-format or corrupt
+//! hand-edited files are never deleted. Renders optimised in place (source
+//! and output roots the same folder) are listed too, to know they are
+//! ours when fresh, but flagged as renders: they are the user's originals,
+//! never candidates for removal. A missing, old-format or corrupt
 //! cache is never an error: it only costs a rebuild. BLAKE3 is stable
 //! across versions and platforms, unlike `DefaultHasher`.
 
@@ -24,7 +27,9 @@ use crate::error::Result;
 
 /// File name of the cache, in the site root.
 pub const FILE_NAME: &str = ".assetgen-cache.json";
-const VERSION: u32 = 2;
+// 3: entries flag renders optimised in place. Older caches are dropped
+// (one rebuild) rather than trusted: they would list renders as outputs.
+const VERSION: u32 = 3;
 
 /// One generated file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -33,6 +38,9 @@ pub struct Entry {
     pub hash: String,
     /// What it was made from (see [`output_key`]).
     pub key: String,
+    /// A render optimised in place: the user's file, never removed.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub render: bool,
 }
 
 /// Generated files by site-relative path (with `/`).
@@ -61,12 +69,15 @@ impl Cache {
             .map(|_| ())
     }
 
-    pub fn record(&mut self, path: &Path, bytes: &[u8], key: &str) {
+    /// Records a generated file; `render` when it is a render optimised in
+    /// place rather than a file assetgen made up.
+    pub fn record(&mut self, path: &Path, bytes: &[u8], key: &str, render: bool) {
         self.outputs.insert(
             slash(path),
             Entry {
                 hash: hash(bytes),
                 key: key.to_string(),
+                render,
             },
         );
     }
@@ -78,6 +89,20 @@ impl Cache {
     /// Recorded paths, site-relative.
     pub fn paths(&self) -> impl Iterator<Item = PathBuf> + '_ {
         self.outputs.keys().map(PathBuf::from)
+    }
+
+    /// Paths of files assetgen made up (not renders optimised in place):
+    /// the only files `clean` may remove.
+    pub fn generated(&self) -> impl Iterator<Item = PathBuf> + '_ {
+        self.outputs
+            .iter()
+            .filter(|(_, e)| !e.render)
+            .map(|(p, _)| PathBuf::from(p))
+    }
+
+    /// True when `path` is a file assetgen made up (not a render).
+    pub fn is_generated(&self, path: &Path) -> bool {
+        self.outputs.get(&slash(path)).is_some_and(|e| !e.render)
     }
 
     /// True when the file still holds what was generated.
@@ -129,7 +154,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join(FILE_NAME), b"{not json").unwrap();
         assert_eq!(Cache::load(dir.path()), Cache::default());
-        std::fs::write(dir.path().join(FILE_NAME), br#"{"version":1,"outputs":{}}"#).unwrap();
+        std::fs::write(dir.path().join(FILE_NAME), br#"{"version":2,"outputs":{}}"#).unwrap();
         assert_eq!(Cache::load(dir.path()), Cache::default());
     }
 
@@ -137,9 +162,20 @@ mod tests {
     fn round_trips_and_freshness() {
         let dir = tempfile::tempdir().unwrap();
         let mut c = Cache::default();
-        c.record(Path::new("assets/a.png"), b"x", "k1");
+        c.record(Path::new("assets/a.png"), b"x", "k1", false);
+        c.record(Path::new("assets/r.png"), b"y", "k2", true);
         c.save(dir.path()).unwrap();
         let back = Cache::load(dir.path());
+        assert_eq!(back, c);
+        // Both are known, only the made-up file may ever be removed.
+        assert_eq!(back.paths().count(), 2);
+        assert_eq!(
+            back.generated().collect::<Vec<_>>(),
+            [PathBuf::from("assets/a.png")]
+        );
+        assert!(back.is_generated(Path::new("assets/a.png")));
+        assert!(!back.is_generated(Path::new("assets/r.png")));
+        assert!(back.matches(Path::new("assets/r.png"), b"y"));
         assert!(back.matches(Path::new("assets/a.png"), b"x"));
         assert!(back.is_fresh(Path::new("assets/a.png"), "k1", b"x"));
         assert!(!back.is_fresh(Path::new("assets/a.png"), "k2", b"x"));

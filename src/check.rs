@@ -33,9 +33,9 @@ impl CheckReport {
 
 /// Checks the whole site (or only `pages`, site-relative).
 pub fn check(site: &Site, pages: &[std::path::PathBuf]) -> Result<CheckReport> {
-    let plan = Plan::new(site, pages)?;
-    let mut problems: Vec<Problem> = plan.errors.iter().map(Problem::from).collect();
     let cache = Cache::load(&site.root);
+    let plan = Plan::new(site, pages, &cache)?;
+    let mut problems: Vec<Problem> = plan.errors.iter().map(Problem::from).collect();
     let per_page: Vec<Vec<Error>> = plan
         .pages
         .par_iter()

@@ -3,7 +3,8 @@
 //!
 //! Only files in the build cache (files assetgen wrote) are candidates, and only
 //! while they still hold what assetgen wrote: a hand-made or hand-edited
-//! file is never deleted.
+//! file is never deleted. Renders are never candidates, even when assetgen
+//! optimised them in place.
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -18,7 +19,8 @@ use crate::site::Site;
 /// Removes orphaned outputs (or, with `dry_run`, lists them).
 pub fn clean(site: &Site, dry_run: bool) -> Result<Report> {
     let started = Instant::now();
-    let plan = Plan::new(site, &[])?;
+    let mut cache = Cache::load(&site.root);
+    let plan = Plan::new(site, &[], &cache)?;
     let mut report = Report {
         dry_run,
         ..Report::default()
@@ -36,13 +38,29 @@ pub fn clean(site: &Site, dry_run: bool) -> Result<Report> {
         });
         return Ok(report);
     }
+    // Still in use: every output a page names, and every render a page is
+    // made from (in place, renders and outputs share one folder).
     let wanted: BTreeSet<PathBuf> = plan
         .pages
         .iter()
-        .flat_map(|p| p.outputs().map(PathBuf::from))
+        .flat_map(|p| {
+            p.outputs()
+                .map(PathBuf::from)
+                .chain(p.frames.iter().map(|f| f.source.clone()))
+        })
         .collect();
-    let mut cache = Cache::load(&site.root);
-    let orphans: Vec<PathBuf> = cache.paths().filter(|p| !wanted.contains(p)).collect();
+    // Renders optimised in place are the user's originals: never removed,
+    // only forgotten once no page uses them.
+    let unused_renders: Vec<PathBuf> = cache
+        .paths()
+        .filter(|p| !cache.is_generated(p) && !wanted.contains(p))
+        .collect();
+    for path in unused_renders {
+        if !dry_run {
+            cache.forget(&path);
+        }
+    }
+    let orphans: Vec<PathBuf> = cache.generated().filter(|p| !wanted.contains(p)).collect();
     for path in orphans {
         let abs = site.abs(&path);
         match std::fs::read(&abs) {

@@ -7,6 +7,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::cache::Cache;
 use crate::error::{Error, Result};
 use crate::frontmatter::{self, Manifest, Scalar};
 
@@ -76,8 +77,9 @@ pub struct Plan {
 }
 
 impl Plan {
-    /// Plans every page of the site (or only `only`, site-relative, if not empty).
-    pub fn new(site: &Site, only: &[PathBuf]) -> Result<Plan> {
+    /// Plans every page of the site (or only `only`, site-relative, if not
+    /// empty). The cache tells files assetgen made from renders.
+    pub fn new(site: &Site, only: &[PathBuf], cache: &Cache) -> Result<Plan> {
         let pages = if only.is_empty() {
             site.discover_pages()?
         } else {
@@ -85,7 +87,7 @@ impl Plan {
         };
         let mut plan = Plan::default();
         for page in pages {
-            match plan_page(site, &page) {
+            match plan_page(site, &page, cache) {
                 Ok(Some(p)) => plan.pages.push(p),
                 Ok(None) => {}
                 Err(e) => plan.errors.push(e),
@@ -101,7 +103,7 @@ impl Plan {
 }
 
 /// Reads one page and plans its outputs; `None` for a page with no manifest.
-pub fn plan_page(site: &Site, page: &Path) -> Result<Option<PagePlan>> {
+pub fn plan_page(site: &Site, page: &Path, cache: &Cache) -> Result<Option<PagePlan>> {
     let text = std::fs::read_to_string(site.abs(page)).map_err(|e| Error::io(page, e))?;
     let Some(root) = frontmatter::parse(&text, page)? else {
         return Ok(None);
@@ -114,12 +116,7 @@ pub fn plan_page(site: &Site, page: &Path) -> Result<Option<PagePlan>> {
     let mut frames = Vec::with_capacity(manifest.gallery.len());
     for entry in &manifest.gallery {
         let url = site.check_front_matter_path(&entry.image_url.value, page)?;
-        // A fingerprinted name (from an earlier build) is made from the
-        // render without the fingerprint, unless a render has that very name.
-        let base = match strip_fingerprint(&url) {
-            Some(b) if !site.abs(&site.source_of(&url)).exists() => b,
-            _ => url.clone(),
-        };
+        let base = render_name(site, &url, cache);
         frames.push(FramePlan {
             source: site.source_of(&base),
             png: site.output_of(&url),
@@ -164,6 +161,27 @@ pub fn plan_page(site: &Site, page: &Path) -> Result<Option<PagePlan>> {
         checked,
         text,
     }))
+}
+
+/// The render a gallery value is made from. A fingerprinted name (from an
+/// earlier build) is made from the render without the fingerprint. Only
+/// when that render is missing, and a file of the fingerprinted name exists
+/// that assetgen did not make, is that file the render (a render whose name
+/// happens to end in eight hex digits). In place, source and output roots
+/// are one folder and the fingerprinted outputs sit beside the renders: they
+/// must never be taken for renders, or turning fingerprinting off could
+/// not find the way back to the original names.
+fn render_name(site: &Site, url: &Path, cache: &Cache) -> PathBuf {
+    let Some(base) = strip_fingerprint(url) else {
+        return url.to_path_buf();
+    };
+    let named_so = site.source_of(url);
+    let is_render = site.abs(&named_so).exists() && !cache.is_generated(&named_so);
+    if is_render && !site.abs(&site.source_of(&base)).exists() {
+        url.to_path_buf()
+    } else {
+        base
+    }
 }
 
 /// Renders in the source root that continue the gallery's numbering
@@ -314,5 +332,46 @@ mod tests {
             Some(("Leg-Gastrocnemius".into(), 12))
         );
         assert_eq!(split_frame_number(Path::new("a/Leg.png")), None);
+    }
+
+    #[test]
+    fn fingerprinted_values_map_to_renders_never_to_generated_files() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("_config.yml"),
+            "urlimg: '/assets/images/'\n",
+        )
+        .unwrap();
+        let png = dir.path().join("assets-src/m");
+        std::fs::create_dir_all(&png).unwrap();
+        let site = Site::open(dir.path(), &Default::default()).unwrap();
+        let mut cache = Cache::default();
+        let name = |u: &str, c: &Cache| render_name(&site, Path::new(u), c);
+
+        // Not fingerprinted: the value is the render's name.
+        assert_eq!(name("m/A-1.png", &cache), PathBuf::from("m/A-1.png"));
+        // Fingerprinted, render missing: the render to report is A-1.png.
+        assert_eq!(
+            name("m/A-1-0123abcd.png", &cache),
+            PathBuf::from("m/A-1.png")
+        );
+        // A render really named with eight hex digits, and no A-1.png.
+        std::fs::write(png.join("A-1-0123abcd.png"), b"x").unwrap();
+        assert_eq!(
+            name("m/A-1-0123abcd.png", &cache),
+            PathBuf::from("m/A-1-0123abcd.png")
+        );
+        // ...unless assetgen made that file (in place, outputs sit beside renders).
+        cache.record(Path::new("assets-src/m/A-1-0123abcd.png"), b"x", "k", false);
+        assert_eq!(
+            name("m/A-1-0123abcd.png", &cache),
+            PathBuf::from("m/A-1.png")
+        );
+        // Both exist: the name without the fingerprint wins.
+        std::fs::write(png.join("A-1.png"), b"y").unwrap();
+        assert_eq!(
+            name("m/A-1-0123abcd.png", &Cache::default()),
+            PathBuf::from("m/A-1.png")
+        );
     }
 }

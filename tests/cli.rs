@@ -882,6 +882,75 @@ fn fingerprinting_renames_outputs_and_rewrites_only_those_values() {
     assert_eq!(s.files("assets").len(), 66);
 }
 
+/// The real site keeps its renders beside the published files: source
+/// and output roots are one folder, so the renders are optimised in place
+/// and fingerprinted outputs sit next to them.
+#[test]
+fn in_place_renders_survive_fingerprinting_and_clean() {
+    let s = Sandbox::gallery_site();
+    // One gallery is enough.
+    std::fs::remove_file(s.path(GALLERIES[1].0)).unwrap();
+    for n in 1..=16 {
+        let other = format!("assets-src/muscles/png/{}-{n}.png", GALLERIES[1].1);
+        std::fs::remove_file(s.path(&other)).unwrap();
+    }
+    std::fs::create_dir_all(s.path("assets/images")).unwrap();
+    std::fs::rename(
+        s.path("assets-src/muscles"),
+        s.path("assets/images/muscles"),
+    )
+    .unwrap();
+    let mut config = std::fs::read_to_string(s.path("_config.yml")).unwrap();
+    config.push_str("\nassetgen:\n  source: assets/images\n  png_effort: 0\n");
+    std::fs::write(s.path("_config.yml"), config).unwrap();
+    let render = |n: u32| format!("assets/images/muscles/png/Leg-Gastrocnemius-{n}.png");
+    let pixels =
+        |rel: &str| decode_png(&std::fs::read(s.path(rel)).unwrap(), Path::new(rel)).unwrap();
+    let before: Vec<_> = (1..=16).map(|n| pixels(&render(n))).collect();
+    let pages = s.files("pages");
+
+    assert_eq!(s.run(&["build", "-q"]).code, 0);
+    // Optimised in place: smaller or equal, the same pixels.
+    for (n, px) in (1..=16).zip(&before) {
+        assert_eq!(pixels(&render(n)).pixels, px.pixels, "{}", render(n));
+    }
+    let built = s.files("assets");
+    assert_eq!(built.len(), 16 + 16 + 1); // renders, thumbnails, GIF
+
+    // Fingerprinted outputs land beside the renders; clean removes the
+    // unfingerprinted thumbnails and GIF, and never a render.
+    assert_eq!(s.run(&["build", "-q", "--fingerprint"]).code, 0);
+    assert_eq!(s.files("assets").len(), 33 + 33);
+    let r = s.run(&["clean", "--json"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let removed = r.json()["removed"].as_array().unwrap().len();
+    assert_eq!(removed, 17, "{}", r.stdout);
+    for n in 1..=16 {
+        assert_eq!(
+            s.files("assets")[&render(n)],
+            built[&render(n)],
+            "{}",
+            render(n)
+        );
+    }
+
+    // Back to plain names: the fingerprinted files are not taken for
+    // renders, the pages return byte for byte, and clean returns the
+    // folder to what the first build made.
+    assert_eq!(s.run(&["build", "-q"]).code, 0);
+    assert_eq!(s.files("pages"), pages);
+    assert_eq!(s.run(&["clean"]).code, 0);
+    assert_eq!(s.files("assets"), built);
+    assert_eq!(s.run(&["check"]).code, 0);
+    let r = s.run(&["build", "--json"]);
+    assert_eq!(
+        r.json()["written"].as_array().unwrap().len(),
+        0,
+        "{}",
+        r.stdout
+    );
+}
+
 #[test]
 fn new_renders_continuing_a_gallery_are_appended_to_its_page() {
     let s = Sandbox::gallery_site();
