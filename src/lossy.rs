@@ -13,7 +13,7 @@ use oxipng::{BitDepth, ColorType, RawImage, RGBA8};
 
 use crate::config::PngOptions;
 use crate::decode::Rgba8;
-use crate::optimize::oxipng_options;
+use crate::optimize::options_at;
 
 /// Full error diffusion, pngquant's default: without it the smooth shading
 /// of a render bands visibly at 256 colours.
@@ -48,8 +48,9 @@ pub fn quantize(image: &Rgba8, colors: u16) -> Result<Indexed, String> {
     Ok(Indexed { palette, indices })
 }
 
-/// Encodes a frame as a dithered palette PNG, optimised by oxipng.
-pub fn encode_lossy(image: &Rgba8, opts: &PngOptions) -> Result<Vec<u8>, String> {
+/// Encodes a frame as a dithered palette PNG, optimised by oxipng at
+/// `effort` (the caller's: frames and thumbnails have their own).
+pub fn encode_lossy(image: &Rgba8, opts: &PngOptions, effort: u8) -> Result<Vec<u8>, String> {
     let q = quantize(image, opts.colors)?;
     let palette = q
         .palette
@@ -64,7 +65,7 @@ pub fn encode_lossy(image: &Rgba8, opts: &PngOptions) -> Result<Vec<u8>, String>
         q.indices,
     )
     .map_err(|e| format!("palette PNG: {e}"))?;
-    raw.create_optimized_png(&oxipng_options(opts))
+    raw.create_optimized_png(&options_at(effort, opts.strip))
         .map_err(|e| format!("palette PNG: {e}"))
 }
 
@@ -104,7 +105,7 @@ mod tests {
             colors: 48,
             ..PngOptions::default()
         };
-        let bytes = encode_lossy(&src, &opts).unwrap();
+        let bytes = encode_lossy(&src, &opts, opts.effort).unwrap();
         let back = decode_png(&bytes, Path::new("t.png")).unwrap();
         assert_eq!(back.dimensions(), src.dimensions());
         // Transparent stays exactly transparent, opaque stays opaque, and
@@ -132,8 +133,8 @@ mod tests {
             ..PngOptions::default()
         };
         assert_eq!(
-            encode_lossy(&src, &opts).unwrap(),
-            encode_lossy(&src, &opts).unwrap()
+            encode_lossy(&src, &opts, opts.effort).unwrap(),
+            encode_lossy(&src, &opts, opts.effort).unwrap()
         );
     }
 }

@@ -54,17 +54,17 @@ pub fn options_at(effort: u8, strip: Strip) -> Options {
 /// the opt-in lossy mode, a palette PNG of the decoded pixels.
 pub fn encode_frame(source: &[u8], image: &Rgba8, opts: &PngOptions) -> Result<Vec<u8>, String> {
     if opts.lossy {
-        encode_lossy(image, opts)
+        encode_lossy(image, opts, opts.effort)
     } else {
         optimize_png_decoded(source, image, opts)
     }
 }
 
-/// An optimised PNG of pixels made here (thumbnails): lossless RGBA, or
-/// a palette PNG in lossy mode.
+/// An optimised PNG of pixels made here (thumbnails), at `effort` in both
+/// modes: lossless RGBA, or a palette PNG in lossy mode.
 pub fn encode_rgba(image: Rgba8, opts: &PngOptions, effort: u8) -> Result<Vec<u8>, String> {
     if opts.lossy {
-        return encode_lossy(&image, opts);
+        return encode_lossy(&image, opts, effort);
     }
     let raw = RawImage::new(
         image.width,

@@ -28,4 +28,38 @@ mod tests {
         assert_eq!(t.dimensions(), (213, 320));
         assert!(t.pixels.chunks_exact(4).all(|p| p == [90, 120, 200, 255]));
     }
+
+    #[test]
+    fn thumbnails_follow_thumb_effort_not_png_effort_in_both_modes() {
+        // A shaded frame, so that effort shows in the bytes.
+        let px = (0..400u32 * 400)
+            .flat_map(|i| {
+                let (x, y) = (i % 400, i / 400);
+                [
+                    (x * 255 / 400) as u8,
+                    (y * 255 / 400) as u8,
+                    ((x ^ y) & 0xff) as u8,
+                    255,
+                ]
+            })
+            .collect();
+        let frame = Rgba8::new(400, 400, px);
+        for lossy in [false, true] {
+            let png = |effort| PngOptions {
+                effort,
+                lossy,
+                ..PngOptions::default()
+            };
+            let thumb = |effort| ThumbOptions {
+                effort,
+                ..ThumbOptions::default()
+            };
+            let a = thumbnail(&frame, &thumb(0), &png(0)).unwrap();
+            // The cache key of a thumbnail leaves png_effort out.
+            let b = thumbnail(&frame, &thumb(0), &png(3)).unwrap();
+            assert!(a == b, "lossy={lossy}: {} vs {} bytes", a.len(), b.len());
+            let c = thumbnail(&frame, &thumb(3), &png(0)).unwrap();
+            assert!(a != c, "lossy={lossy}: thumb_effort changed nothing");
+        }
+    }
 }
