@@ -310,13 +310,13 @@ pub fn append_gallery(text: &str, new_urls: &[String]) -> Result<String, String>
     out.push_str(&text[end..]);
 
     // Verify: old entries unchanged, new ones as intended, nothing else moved.
-    let mut want = gallery_urls(text)?;
+    let out_root = parse_root(&out)?;
+    let mut want = gallery_urls(&root, text)?;
     want.extend(expected_new);
-    if gallery_urls(&out)? != want {
+    if gallery_urls(&out_root, &out)? != want {
         return Err("appending entries would not read back as intended".into());
     }
-    if scalars(&parse_root(&out)?).len() != scalars(&root).len() + values.len() * 2 * new_urls.len()
-    {
+    if scalars(&out_root).len() != scalars(&root).len() + values.len() * 2 * new_urls.len() {
         return Err("appending entries changed the document's structure".into());
     }
     Ok(out)
@@ -379,26 +379,22 @@ pub fn remove_gallery_entries(text: &str, urls: &[String]) -> Result<String, Str
     }
 
     // Verify: exactly those entries gone, every other value as it was.
-    let mut want = gallery_urls(text)?;
+    let out_root = parse_root(&out)?;
+    let mut want = gallery_urls(&root, text)?;
     want.retain(|u| !urls.contains(u));
-    if gallery_urls(&out)? != want {
+    if gallery_urls(&out_root, &out)? != want {
         return Err("removing entries would not read back as intended".into());
     }
-    let before: Vec<String> = scalars(&root).into_iter().map(|s| s.value).collect();
-    let after: Vec<String> = scalars(&parse_root(&out)?)
-        .into_iter()
-        .map(|s| s.value)
-        .collect();
-    if after.len() + removed_scalars != before.len() {
+    if scalars(&out_root).len() + removed_scalars != scalars(&root).len() {
         return Err("removing entries changed the document's structure".into());
     }
     Ok(out)
 }
 
-/// The gallery's `image_url` values, in order (for verifying list edits).
-fn gallery_urls(text: &str) -> Result<Vec<String>, String> {
-    let root = parse_root(text)?;
-    let m = crate::frontmatter::Manifest::from_front_matter(&root, text, Path::new("page"))
+/// The gallery's `image_url` values, in order (for verifying list edits),
+/// from the front matter `root` parsed from `text`.
+fn gallery_urls(root: &Node, text: &str) -> Result<Vec<String>, String> {
+    let m = crate::frontmatter::Manifest::from_front_matter(root, text, Path::new("page"))
         .map_err(|e| e.to_string())?;
     Ok(m.gallery.into_iter().map(|g| g.image_url.value).collect())
 }
