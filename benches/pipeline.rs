@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 use criterion::{criterion_group, criterion_main, Criterion};
 use rayon::prelude::*;
 
-use assetgen::config::{GifOptions, PngOptions, ThumbOptions};
-use assetgen::decode::{decode_png, Rgba8};
+use assetgen::image::decode::{decode_png, Rgba8};
+use assetgen::settings::{GifOptions, PngOptions, ThumbOptions};
 
 fn frame_paths() -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets-src/muscles/png");
@@ -52,7 +52,11 @@ fn stages(c: &mut Criterion) {
             frames
                 .par_iter()
                 .map(|f| {
-                    assetgen::thumb::thumbnail(f, &ThumbOptions::default(), &PngOptions::default())
+                    assetgen::image::thumb::thumbnail(
+                        f,
+                        &ThumbOptions::default(),
+                        &PngOptions::default(),
+                    )
                 })
                 .collect::<Result<Vec<_>, _>>()
         })
@@ -67,7 +71,7 @@ fn stages(c: &mut Criterion) {
                 bytes
                     .par_iter()
                     .zip(&frames)
-                    .map(|(b, f)| assetgen::optimize::encode_frame(b, f, &opts))
+                    .map(|(b, f)| assetgen::image::png::encode_frame(b, f, &opts))
                     .collect::<Result<Vec<_>, _>>()
             })
         });
@@ -81,7 +85,7 @@ fn stages(c: &mut Criterion) {
             bytes
                 .par_iter()
                 .zip(&frames)
-                .map(|(b, f)| assetgen::optimize::encode_frame(b, f, &lossy))
+                .map(|(b, f)| assetgen::image::png::encode_frame(b, f, &lossy))
                 .collect::<Result<Vec<_>, _>>()
         })
     });

@@ -11,8 +11,8 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use assetgen::decode::{decode_png, Rgba8};
-use assetgen::resize::resize;
+use assetgen::image::decode::{decode_png, Rgba8};
+use assetgen::image::resize::resize;
 
 fn encode_png(img: &Rgba8) -> Vec<u8> {
     let mut out = Vec::new();

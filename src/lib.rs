@@ -16,32 +16,19 @@
 //! [`report::Progress`] trait and results as a [`report::Report`]; the
 //! `assetgen` binary turns them into bars, summaries and JSON.
 
-pub mod build;
-pub mod cache;
-pub mod check;
-pub mod clean;
-pub mod config;
-pub mod decode;
-pub mod edit;
 pub mod error;
 pub mod frontmatter;
-pub mod fsio;
 pub mod gif;
-pub mod lossy;
-pub mod lzw;
-pub mod optimize;
-pub mod plan;
-pub mod report;
-pub mod resize;
+pub mod image;
+pub mod pipeline;
+pub mod settings;
 pub mod site;
-pub mod state;
-pub mod thumb;
 
-pub use build::{build, BuildOptions};
-pub use check::{check, CheckReport};
-pub use clean::clean;
-pub use config::{Overrides, Settings};
 pub use error::{Error, Result};
-pub use plan::Plan;
-pub use report::{Kind, NoProgress, Progress, Report};
+pub use pipeline::build::{build, BuildOptions};
+pub use pipeline::check::{check, CheckReport};
+pub use pipeline::clean::clean;
+pub use pipeline::plan::Plan;
+pub use pipeline::report::{Kind, NoProgress, Progress, Report};
+pub use settings::{Overrides, Settings};
 pub use site::Site;

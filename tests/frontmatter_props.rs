@@ -8,7 +8,7 @@ use std::path::Path;
 
 use proptest::prelude::*;
 
-use assetgen::edit::{apply, remove_gallery_entries, render, Edit};
+use assetgen::frontmatter::edit::{apply, remove_gallery_entries, render, Edit};
 use assetgen::frontmatter::{parse, Manifest};
 
 proptest! {

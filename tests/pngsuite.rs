@@ -4,9 +4,9 @@
 
 use std::path::Path;
 
-use assetgen::config::{GifOptions, PngOptions, ThumbOptions};
-use assetgen::decode::{decode_png, decode_png_exact};
-use assetgen::optimize::{encode_frame, optimize_png};
+use assetgen::image::decode::{decode_png, decode_png_exact};
+use assetgen::image::png::{encode_frame, optimize_png};
+use assetgen::settings::{GifOptions, PngOptions, ThumbOptions};
 
 fn suite() -> Vec<(String, Vec<u8>)> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pngsuite");
@@ -81,7 +81,8 @@ fn every_pngsuite_image_survives_every_stage() {
             size: 16,
             ..ThumbOptions::default()
         };
-        let thumb = assetgen::thumb::thumbnail(&image, &small, &PngOptions::default()).unwrap();
+        let thumb =
+            assetgen::image::thumb::thumbnail(&image, &small, &PngOptions::default()).unwrap();
         let t = decode_png(&thumb, Path::new(&name)).unwrap();
         assert_eq!(
             t.width.max(t.height),

@@ -7,7 +7,7 @@
 
 use std::path::Path;
 
-use assetgen::edit::{append_gallery, apply, remove_gallery_entries, Edit};
+use assetgen::frontmatter::edit::{append_gallery, apply, remove_gallery_entries, Edit};
 use assetgen::frontmatter::{parse, Manifest};
 use libfuzzer_sys::fuzz_target;
 

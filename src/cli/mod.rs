@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 
-use assetgen::config::{Dither, Overrides};
+use assetgen::settings::{Dither, Overrides};
 use assetgen::{BuildOptions, Site};
 
 /// Turntable galleries for Jekyll: animated GIFs, optimised PNGs and
@@ -173,7 +173,7 @@ struct PngSettingsArgs {
     #[arg(long, value_name = "N")]
     png_colors: Option<String>,
     /// Metadata to strip from PNGs
-    #[arg(long, value_name = "WHAT", value_parser = assetgen::config::Strip::NAMES.to_vec())]
+    #[arg(long, value_name = "WHAT", value_parser = assetgen::settings::Strip::NAMES.to_vec())]
     strip: Option<String>,
 }
 
@@ -372,8 +372,8 @@ fn page_args(site: &Site, pages: &[PathBuf]) -> Result<Vec<PathBuf>, Exit> {
 }
 
 /// Waits (saying so) while another run works on the same site.
-fn take_lock(site: &Site) -> Result<assetgen::fsio::SiteLock, Exit> {
-    Ok(assetgen::fsio::lock_site(&site.root, || {
+fn take_lock(site: &Site) -> Result<assetgen::site::fs::SiteLock, Exit> {
+    Ok(assetgen::site::fs::lock_site(&site.root, || {
         eprintln!(
             "waiting for another assetgen run on {} to finish...",
             site.root.display()
@@ -486,7 +486,7 @@ fn gif(a: GifArgs) -> Result<ExitCode, Exit> {
         let frames = a
             .frames
             .par_iter()
-            .map(|p| assetgen::decode::read_png(p, p).map(|(_, img)| img))
+            .map(|p| assetgen::image::decode::read_png(p, p).map(|(_, img)| img))
             .collect::<Result<Vec<_>, _>>()?;
         assetgen::gif::encode(&frames, &opts).map_err(|e| match e {
             assetgen::gif::GifError::FrameSize {
@@ -504,7 +504,7 @@ fn gif(a: GifArgs) -> Result<ExitCode, Exit> {
             },
         })
     })??;
-    assetgen::fsio::write_atomic(&a.output, &bytes, &a.output)?;
+    assetgen::site::fs::write_atomic(&a.output, &bytes, &a.output)?;
     eprintln!(
         "wrote {} ({}, {} frames)",
         a.output.display(),
@@ -517,7 +517,7 @@ fn gif(a: GifArgs) -> Result<ExitCode, Exit> {
 fn png(a: PngArgs) -> Result<ExitCode, Exit> {
     let opts = overrides(a.png.pairs())?.resolve().png;
     convert_each(&a.files, &a.out_dir, a.jobs, "", |bytes, image| {
-        assetgen::optimize::encode_frame(bytes, image, &opts)
+        assetgen::image::png::encode_frame(bytes, image, &opts)
     })
 }
 
@@ -527,7 +527,7 @@ fn thumb(a: ThumbArgs) -> Result<ExitCode, Exit> {
     pairs.push(("thumb_effort", &a.thumb_effort));
     let settings = overrides(pairs)?.resolve();
     convert_each(&a.files, &a.out_dir, a.jobs, "-thumb", |_, image| {
-        assetgen::thumb::thumbnail(image, &settings.thumb, &settings.png)
+        assetgen::image::thumb::thumbnail(image, &settings.thumb, &settings.png)
     })
 }
 
@@ -539,7 +539,7 @@ fn convert_each(
     out_dir: &Path,
     jobs: Option<usize>,
     suffix: &str,
-    convert: impl Fn(&[u8], &assetgen::decode::Rgba8) -> Result<Vec<u8>, String> + Sync,
+    convert: impl Fn(&[u8], &assetgen::image::decode::Rgba8) -> Result<Vec<u8>, String> + Sync,
 ) -> Result<ExitCode, Exit> {
     use rayon::prelude::*;
     std::fs::create_dir_all(out_dir)
@@ -553,12 +553,12 @@ fn convert_each(
                 message: "output would overwrite the source; choose another --out-dir".into(),
             });
         }
-        let (bytes, image) = assetgen::decode::read_png(file, file)?;
+        let (bytes, image) = assetgen::image::decode::read_png(file, file)?;
         let encoded = convert(&bytes, &image).map_err(|message| assetgen::Error::Encode {
             path: out.clone(),
             message,
         })?;
-        assetgen::fsio::write_atomic(&out, &encoded, &out)?;
+        assetgen::site::fs::write_atomic(&out, &encoded, &out)?;
         Ok(encoded.len() as u64)
     };
     let results = with_jobs(jobs, || files.par_iter().map(one).collect::<Vec<_>>())?;

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use assetgen::report::{Kind, Problem, Progress, Report};
+use assetgen::pipeline::report::{Kind, Problem, Progress, Report};
 
 /// Two bars, pages and frames; hidden when stderr is not a terminal.
 pub struct Bars {

@@ -65,7 +65,7 @@ impl Cache {
         self.version = VERSION;
         let mut text = serde_json::to_vec_pretty(self).unwrap_or_default();
         text.push(b'\n');
-        crate::fsio::write_if_changed(&root.join(FILE_NAME), &text, Path::new(FILE_NAME))
+        crate::site::fs::write_if_changed(&root.join(FILE_NAME), &text, Path::new(FILE_NAME))
             .map(|_| ())
     }
 

@@ -6,8 +6,8 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::cache::slash;
 use crate::error::Error;
+use crate::pipeline::cache::slash;
 
 /// Kind of a written file, as the JSON report names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -254,7 +254,8 @@ pub fn append_gallery(text: &str, new_urls: &[String]) -> Result<String, String>
         .find(|(k, _)| k.value == "image_url")
         .map(|(_, v)| *v)
         .ok_or("the last gallery entry has no image_url")?;
-    let old_number = crate::plan::split_frame_number(Path::new(&url.value)).map(|(_, n)| n);
+    let old_number =
+        crate::pipeline::plan::split_frame_number(Path::new(&url.value)).map(|(_, n)| n);
     let entry_end = values
         .iter()
         .map(|(_, v)| written_range(text, v))
@@ -274,7 +275,8 @@ pub fn append_gallery(text: &str, new_urls: &[String]) -> Result<String, String>
     }
     let mut expected_new = Vec::new();
     for new_url in new_urls {
-        let new_number = crate::plan::split_frame_number(Path::new(new_url)).map(|(_, n)| n);
+        let new_number =
+            crate::pipeline::plan::split_frame_number(Path::new(new_url)).map(|(_, n)| n);
         // Replace values from the end of the template backwards.
         let mut entry = template.to_string();
         let mut replaced: Vec<(Range<usize>, String)> = Vec::new();

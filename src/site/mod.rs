@@ -6,11 +6,13 @@
 //! the one place that joins them to the root, and the one place that decides
 //! whether a path from a page is allowed to be touched at all.
 
+pub mod fs;
+
 use std::path::{Component, Path, PathBuf};
 
-use crate::config::{Overrides, Settings, SiteConfig};
 use crate::error::{Error, Result};
 use crate::frontmatter;
+use crate::settings::{Overrides, Settings, SiteConfig};
 
 /// Folders never searched for pages, whatever `_config.yml` says.
 const ALWAYS_SKIPPED: &[&str] = &[

@@ -11,9 +11,9 @@
 
 use oxipng::{BitDepth, ColorType, RawImage, RGBA8};
 
-use crate::config::PngOptions;
-use crate::decode::Rgba8;
-use crate::optimize::options_at;
+use crate::image::decode::Rgba8;
+use crate::image::png::options_at;
+use crate::settings::PngOptions;
 
 /// Full error diffusion, pngquant's default: without it the smooth shading
 /// of a render bands visibly at 256 colours.
@@ -72,7 +72,7 @@ pub fn encode_lossy(image: &Rgba8, opts: &PngOptions, effort: u8) -> Result<Vec<
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::decode::decode_png;
+    use crate::image::decode::decode_png;
     use std::path::Path;
 
     /// A soft gradient with a transparent border and a half-transparent ring,

@@ -8,7 +8,7 @@
 use fast_image_resize::images::Image;
 use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
 
-use crate::decode::Rgba8;
+use crate::image::decode::Rgba8;
 
 /// Size that fits `(width, height)` so its longest edge is `longest`,
 /// keeping the aspect ratio; never upscales.

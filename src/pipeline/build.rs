@@ -14,18 +14,19 @@ use std::time::Instant;
 
 use rayon::prelude::*;
 
-use crate::cache::{slash, Cache};
-use crate::decode::{decode_png, Rgba8};
-use crate::edit::{self, Edit};
 use crate::error::{Error, Result};
-use crate::fsio::{write_if_changed, WriteOutcome};
-use crate::optimize::encode_frame;
-use crate::plan::{FramePlan, PagePlan, Plan};
-use crate::report::PageDiff;
-use crate::report::{Kind, Progress, Report};
+use crate::frontmatter::edit::{self, Edit};
+use crate::gif;
+use crate::image::decode::{decode_png, Rgba8};
+use crate::image::png::encode_frame;
+use crate::image::thumb;
+use crate::pipeline::cache::{slash, Cache};
+use crate::pipeline::fresh::{page_state, FrameState, GifState, OutputState};
+use crate::pipeline::plan::{FramePlan, PagePlan, Plan};
+use crate::pipeline::report::PageDiff;
+use crate::pipeline::report::{Kind, Progress, Report};
+use crate::site::fs::{write_if_changed, WriteOutcome};
 use crate::site::Site;
-use crate::state::{page_state, FrameState, GifState, OutputState};
-use crate::{gif, thumb};
 
 /// What to build and how.
 #[derive(Debug, Clone, Default)]

@@ -8,9 +8,9 @@
 
 use oxipng::{BitDepth, ColorType, Deflater, FilterStrategy, Options, RawImage, StripChunks};
 
-use crate::config::{PngOptions, Strip};
-use crate::decode::{decode_png_exact, Rgba8, MAX_PIXELS};
-use crate::lossy::encode_lossy;
+use crate::image::decode::{decode_png_exact, Rgba8, MAX_PIXELS};
+use crate::image::lossy::encode_lossy;
+use crate::settings::{PngOptions, Strip};
 
 /// oxipng options for our settings, at the frames' effort.
 pub fn oxipng_options(opts: &PngOptions) -> Options {
@@ -101,7 +101,7 @@ fn optimize(source: &[u8], image: Option<&Rgba8>, opts: &PngOptions) -> Result<V
         // Both at most 8 bits per sample: RGBA8 holds every value exactly,
         // and the source's RGBA8 is already at hand (one decode, not two).
         Some(image) if at_most_8_bit(source) && at_most_8_bit(&out) => {
-            let back = crate::decode::decode_png(&out, std::path::Path::new("optimised"))
+            let back = crate::image::decode::decode_png(&out, std::path::Path::new("optimised"))
                 .map_err(|e| format!("cannot decode optimised copy: {e}"))?;
             if back != *image {
                 return Err(NOT_SAME.into());

@@ -8,9 +8,9 @@ use std::path::Path;
 
 use rayon::prelude::*;
 
-use crate::cache::{hash, output_key, Cache};
 use crate::error::{Error, Result};
-use crate::plan::PagePlan;
+use crate::pipeline::cache::{hash, output_key, Cache};
+use crate::pipeline::plan::PagePlan;
 use crate::site::{thumb_name, with_fingerprint, Site, FINGERPRINT_LEN};
 
 /// The state of one output file.

@@ -10,6 +10,8 @@
 //! has an advisory; serde front ends do not say where a value sits.
 //! saphyr's markers count characters, not bytes, so spans are converted here.
 
+pub mod edit;
+
 use std::collections::HashMap;
 use std::ops::Range;
 use std::path::Path;

@@ -8,14 +8,14 @@ use std::path::Path;
 
 use rayon::prelude::*;
 
-use crate::build::{check_exists, check_frame_sizes};
-use crate::cache::Cache;
-use crate::decode::decode_png;
 use crate::error::{Error, Result};
-use crate::plan::{FramePlan, PagePlan, Plan};
-use crate::report::Problem;
+use crate::image::decode::decode_png;
+use crate::pipeline::build::{check_exists, check_frame_sizes};
+use crate::pipeline::cache::Cache;
+use crate::pipeline::fresh::{page_state, FrameState, Freshness, OutputState};
+use crate::pipeline::plan::{FramePlan, PagePlan, Plan};
+use crate::pipeline::report::Problem;
 use crate::site::Site;
-use crate::state::{page_state, FrameState, Freshness, OutputState};
 
 /// What `check` found.
 #[derive(Debug, Clone, Default, serde::Serialize)]

@@ -10,10 +10,10 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use crate::cache::{slash, Cache};
 use crate::error::{Error, Result};
-use crate::plan::Plan;
-use crate::report::Report;
+use crate::pipeline::cache::{slash, Cache};
+use crate::pipeline::plan::Plan;
+use crate::pipeline::report::Report;
 use crate::site::Site;
 
 /// Removes orphaned outputs (or, with `dry_run`, lists them).
@@ -30,7 +30,7 @@ pub fn clean(site: &Site, dry_run: bool) -> Result<Report> {
     }
     if !plan.errors.is_empty() {
         // A page we could not read may still refer to files: delete nothing.
-        report.errors.push(crate::report::Problem {
+        report.errors.push(crate::pipeline::report::Problem {
             path: String::new(),
             message:
                 "nothing removed: fix the pages above first, so no file still in use is deleted"

@@ -2,10 +2,10 @@
 //! written as an optimised PNG straight from the pixels (no intermediate
 //! PNG encode and decode).
 
-use crate::config::{PngOptions, ThumbOptions};
-use crate::decode::Rgba8;
-use crate::optimize::encode_rgba;
-use crate::resize::{fit_longest, resize};
+use crate::image::decode::Rgba8;
+use crate::image::png::encode_rgba;
+use crate::image::resize::{fit_longest, resize};
+use crate::settings::{PngOptions, ThumbOptions};
 
 /// Makes the thumbnail PNG of a decoded frame.
 pub fn thumbnail(frame: &Rgba8, thumb: &ThumbOptions, png: &PngOptions) -> Result<Vec<u8>, String> {
@@ -17,7 +17,7 @@ pub fn thumbnail(frame: &Rgba8, thumb: &ThumbOptions, png: &PngOptions) -> Resul
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::decode::decode_png;
+    use crate::image::decode::decode_png;
     use std::path::Path;
 
     #[test]

@@ -7,9 +7,9 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::cache::Cache;
 use crate::error::{Error, Result};
 use crate::frontmatter::{self, Manifest, Scalar};
+use crate::pipeline::cache::Cache;
 
 use crate::site::{strip_fingerprint, thumb_name, Site};
 

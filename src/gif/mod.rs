@@ -24,6 +24,8 @@
 //! cost bytes *and* SSIM with a shared 256-colour palette) and lossy level
 //! 15 (fewer bytes than gifski `--quality 90` with higher SSIM).
 
+pub mod lzw;
+
 use std::borrow::Cow;
 
 use gif::{DisposalMethod, Encoder, Frame, Repeat};
@@ -32,9 +34,9 @@ use quantette::deps::palette::{Oklab, Srgb};
 use quantette::{PaletteBuf, PaletteSize, Pipeline, QuantizeMethod};
 use rayon::prelude::*;
 
-use crate::config::{Dither, GifOptions, Rgb};
-use crate::decode::Rgba8;
-use crate::{lzw, resize};
+use crate::image::decode::Rgba8;
+use crate::image::resize;
+use crate::settings::{Dither, GifOptions, Rgb};
 
 /// Why a GIF could not be made; frame numbers are 0-based indices into the input.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -1,0 +1,8 @@
+//! Pixels in and out: decoding any PNG to RGBA8, resampling, the optimised
+//! PNG copies (lossless, or opt-in palette) and thumbnails.
+
+pub mod decode;
+pub mod lossy;
+pub mod png;
+pub mod resize;
+pub mod thumb;
