@@ -10,8 +10,7 @@ use std::path::{Path, PathBuf};
 use criterion::{criterion_group, criterion_main, Criterion};
 use rayon::prelude::*;
 
-use assetgen::image::decode::{decode_png, Rgba8};
-use assetgen::settings::{GifOptions, PngOptions, ThumbOptions};
+use assetgen::{decode_png, Rgba8, Settings};
 
 fn frame_paths() -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets-src/muscles/png");
@@ -45,47 +44,41 @@ fn stages(c: &mut Criterion) {
         })
     });
     g.bench_function("gif-encode", |b| {
-        b.iter(|| assetgen::gif::encode(&frames, &GifOptions::default()))
+        b.iter(|| assetgen::encode_gif(&frames, &Settings::default()))
     });
     g.bench_function("thumbnails", |b| {
         b.iter(|| {
             frames
                 .par_iter()
-                .map(|f| {
-                    assetgen::image::thumb::thumbnail(
-                        f,
-                        &ThumbOptions::default(),
-                        &PngOptions::default(),
-                    )
-                })
+                .map(|f| assetgen::thumbnail(f, &Settings::default()))
                 .collect::<Result<Vec<_>, _>>()
         })
     });
     for effort in [0, 1, 2] {
-        let opts = PngOptions {
-            effort,
-            ..PngOptions::default()
+        let opts = Settings {
+            png_effort: effort,
+            ..Settings::default()
         };
         g.bench_function(format!("png-lossless-effort-{effort}"), |b| {
             b.iter(|| {
                 bytes
                     .par_iter()
                     .zip(&frames)
-                    .map(|(b, f)| assetgen::image::png::encode_frame(b, f, &opts))
+                    .map(|(b, f)| assetgen::encode_frame(b, f, &opts))
                     .collect::<Result<Vec<_>, _>>()
             })
         });
     }
-    let lossy = PngOptions {
-        lossy: true,
-        ..PngOptions::default()
+    let lossy = Settings {
+        png_lossy: true,
+        ..Settings::default()
     };
     g.bench_function("png-lossy", |b| {
         b.iter(|| {
             bytes
                 .par_iter()
                 .zip(&frames)
-                .map(|(b, f)| assetgen::image::png::encode_frame(b, f, &lossy))
+                .map(|(b, f)| assetgen::encode_frame(b, f, &lossy))
                 .collect::<Result<Vec<_>, _>>()
         })
     });

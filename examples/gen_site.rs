@@ -11,8 +11,7 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use assetgen::image::decode::{decode_png, Rgba8};
-use assetgen::image::resize::resize;
+use assetgen::{decode_png, resize, Rgba8};
 
 fn encode_png(img: &Rgba8) -> Vec<u8> {
     let mut out = Vec::new();

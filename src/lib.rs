@@ -3,32 +3,58 @@
 //!
 //! Pages' front matter is the manifest. For each page, the frames listed in
 //! `gallery:` become an animated GIF (named in `images:`), losslessly
-//! optimised PNG copies and thumbnails. The data flow is one line:
+//! optimised PNG copies and thumbnails. The data flow, folder by folder:
 //!
 //! ```text
-//! Site::open ─> Plan::new (discover pages, read manifests, name outputs)
-//!            ─> build::build (pages and frames in parallel: decode once,
-//!                             optimise PNG, thumbnail, GIF; atomic writes)
-//!            ─> Report (written, up to date, errors)
+//! settings/  the settings table: defaults < _config.yml < flags
+//! site/      Site::open, discover pages, path safety, the only file I/O
+//! frontmatter/  read the manifest with byte spans; edit values in place
+//! pipeline/  plan -> fresh (what is stale) -> execute (in parallel)
+//!            -> sink (atomic writes, cache, report) -> rewrite pages
+//! outputs/   one module per kind of output: its name rule and how it is
+//!            made, from image/ (decode, resize, png, thumb) and gif/
 //! ```
 //!
 //! The library knows nothing of terminals: progress comes out through the
-//! [`report::Progress`] trait and results as a [`report::Report`]; the
-//! `assetgen` binary turns them into bars, summaries and JSON.
+//! [`Progress`] trait and results as a [`Report`]; the `assetgen` binary
+//! turns them into bars, summaries and JSON. Modules are private; what a
+//! user of the crate needs is re-exported here.
 
-pub mod error;
-pub mod frontmatter;
-pub mod gif;
-pub mod image;
-pub mod pipeline;
-pub mod settings;
-pub mod site;
+mod error;
+mod frontmatter;
+mod gif;
+mod image;
+mod kind;
+mod naming;
+mod outputs;
+mod pipeline;
+mod settings;
+mod site;
 
 pub use error::{Error, Result};
-pub use pipeline::build::{build, BuildOptions};
+pub use kind::Kind;
+pub use settings::{
+    markdown_table as settings_markdown_table, setting, Dither, Origin, Overrides, Rgb, Setting,
+    Settings, Strip, SETTINGS,
+};
+pub use site::fs::SiteLock;
+pub use site::Site;
+
+// The pipeline over a site.
 pub use pipeline::check::{check, CheckReport};
 pub use pipeline::clean::clean;
-pub use pipeline::plan::Plan;
-pub use pipeline::report::{Kind, NoProgress, Progress, Report};
-pub use settings::{Overrides, Settings};
-pub use site::Site;
+pub use pipeline::execute::{build, BuildOptions};
+pub use pipeline::files::{convert_files, read_frames, write_animation, Converted};
+pub use pipeline::report::{NoProgress, PageDiff, Problem, Progress, Report, Written};
+
+// The stages, for use on their own.
+pub use gif::{encode as encode_gif, GifError};
+pub use image::decode::{decode_png, decode_png_exact, read_png, Rgba8};
+pub use image::png::{encode_frame, optimize_png};
+pub use image::resize::resize;
+pub use image::thumb::thumbnail;
+
+// Front matter: reading the manifest and editing it without damage.
+pub use frontmatter::edit::{apply as apply_edits, render, Edit};
+pub use frontmatter::gallery::{append_gallery, remove_gallery_entries};
+pub use frontmatter::{parse as parse_front_matter, Manifest, Node, Scalar, Style};

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::SystemTime;
 
-use assetgen::image::decode::{decode_png, decode_png_exact};
+use assetgen::{decode_png, decode_png_exact};
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
 
@@ -68,9 +68,13 @@ impl Sandbox {
         }
     }
 
-    /// Every file under `rel` with its bytes.
+    /// Every file under `rel` with its bytes (none when `rel` does not
+    /// exist, as after a build killed before its first write).
     fn files(&self, rel: &str) -> BTreeMap<String, Vec<u8>> {
         let mut out = BTreeMap::new();
+        if !self.path(rel).exists() {
+            return out;
+        }
         for e in walkdir::WalkDir::new(self.path(rel)).sort_by_file_name() {
             let e = e.unwrap();
             if e.file_type().is_file() {

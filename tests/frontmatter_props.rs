@@ -8,8 +8,8 @@ use std::path::Path;
 
 use proptest::prelude::*;
 
-use assetgen::frontmatter::edit::{apply, remove_gallery_entries, render, Edit};
-use assetgen::frontmatter::{parse, Manifest};
+use assetgen::{apply_edits as apply, remove_gallery_entries, render, Edit};
+use assetgen::{parse_front_matter as parse, Manifest};
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 256, .. ProptestConfig::default() })]

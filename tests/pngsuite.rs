@@ -4,9 +4,7 @@
 
 use std::path::Path;
 
-use assetgen::image::decode::{decode_png, decode_png_exact};
-use assetgen::image::png::{encode_frame, optimize_png};
-use assetgen::settings::{GifOptions, PngOptions, ThumbOptions};
+use assetgen::{decode_png, decode_png_exact, encode_frame, optimize_png, Settings};
 
 fn suite() -> Vec<(String, Vec<u8>)> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pngsuite");
@@ -37,7 +35,7 @@ fn every_pngsuite_image_survives_every_stage() {
         );
 
         let optimised =
-            optimize_png(&bytes, &PngOptions::default()).unwrap_or_else(|e| panic!("{name}: {e}"));
+            optimize_png(&bytes, &Settings::default()).unwrap_or_else(|e| panic!("{name}: {e}"));
         assert!(optimised.len() <= bytes.len(), "{name} grew");
         assert_eq!(
             decode_png_exact(&bytes).unwrap(),
@@ -47,9 +45,9 @@ fn every_pngsuite_image_survives_every_stage() {
 
         // The build's path: the already-decoded RGBA8 is the reference.
         for effort in [0, 1] {
-            let opts = PngOptions {
-                effort,
-                ..PngOptions::default()
+            let opts = Settings {
+                png_effort: effort,
+                ..Settings::default()
             };
             let via_build = encode_frame(&bytes, &image, &opts)
                 .unwrap_or_else(|e| panic!("{name} effort {effort}: {e}"));
@@ -62,9 +60,9 @@ fn every_pngsuite_image_survives_every_stage() {
 
         // Lossy mode: any colour type comes out a valid palette PNG of the
         // same size, with transparency where the source had it.
-        let lossy = PngOptions {
-            lossy: true,
-            ..PngOptions::default()
+        let lossy = Settings {
+            png_lossy: true,
+            ..Settings::default()
         };
         let q = encode_frame(&bytes, &image, &lossy).unwrap_or_else(|e| panic!("{name}: {e}"));
         let back = decode_png(&q, Path::new(&name)).unwrap();
@@ -77,12 +75,11 @@ fn every_pngsuite_image_survives_every_stage() {
             assert_eq!(a[3] == 0, b[3] == 0, "{name}: transparency moved");
         }
 
-        let small = ThumbOptions {
-            size: 16,
-            ..ThumbOptions::default()
+        let small = Settings {
+            thumb_size: 16,
+            ..Settings::default()
         };
-        let thumb =
-            assetgen::image::thumb::thumbnail(&image, &small, &PngOptions::default()).unwrap();
+        let thumb = assetgen::thumbnail(&image, &small).unwrap();
         let t = decode_png(&thumb, Path::new(&name)).unwrap();
         assert_eq!(
             t.width.max(t.height),
@@ -90,8 +87,7 @@ fn every_pngsuite_image_survives_every_stage() {
             "{name}"
         );
 
-        let gif =
-            assetgen::gif::encode(std::slice::from_ref(&image), &GifOptions::default()).unwrap();
+        let gif = assetgen::encode_gif(std::slice::from_ref(&image), &Settings::default()).unwrap();
         assert!(gif.starts_with(b"GIF89a"), "{name}");
     }
 }

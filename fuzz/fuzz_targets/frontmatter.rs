@@ -7,8 +7,8 @@
 
 use std::path::Path;
 
-use assetgen::frontmatter::edit::{append_gallery, apply, remove_gallery_entries, Edit};
-use assetgen::frontmatter::{parse, Manifest};
+use assetgen::{append_gallery, apply_edits as apply, remove_gallery_entries, Edit};
+use assetgen::{parse_front_matter as parse, Manifest};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -1,16 +1,17 @@
 //! Command-line interface: argument definitions and one function per
 //! subcommand. Everything here is presentation; the work is in the library.
 
+mod flags;
 mod output;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 
-use assetgen::settings::{Dither, Overrides};
-use assetgen::{BuildOptions, Site};
+use assetgen::{BuildOptions, Kind, Site};
+use flags::SettingFlags;
 
 /// Turntable galleries for Jekyll: animated GIFs, optimised PNGs and
 /// thumbnails from the frames listed in each page's front matter.
@@ -39,6 +40,8 @@ enum Command {
     Thumb(ThumbArgs),
     /// Remove generated files that no page refers to any more
     Clean(CleanArgs),
+    /// Print every setting in effect and where its value comes from
+    Settings(SettingsArgs),
 }
 
 #[derive(Debug, Args)]
@@ -75,7 +78,7 @@ struct BuildArgs {
     #[arg(short, long)]
     quiet: bool,
     #[command(flatten)]
-    settings: SettingsArgs,
+    settings: SettingFlags<flags::Site>,
 }
 
 #[derive(Debug, Args)]
@@ -92,7 +95,7 @@ struct CheckArgs {
     #[arg(long)]
     json: bool,
     #[command(flatten)]
-    settings: SettingsArgs,
+    settings: SettingFlags<flags::Site>,
 }
 
 #[derive(Debug, Args)]
@@ -106,7 +109,18 @@ struct CleanArgs {
     #[arg(long)]
     json: bool,
     #[command(flatten)]
-    settings: SettingsArgs,
+    settings: SettingFlags<flags::Site>,
+}
+
+#[derive(Debug, Args)]
+struct SettingsArgs {
+    #[command(flatten)]
+    site: SiteArgs,
+    /// Print a JSON object on stdout
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    settings: SettingFlags<flags::Site>,
 }
 
 #[derive(Debug, Args)]
@@ -121,7 +135,7 @@ struct GifArgs {
     #[arg(short, long, value_name = "N")]
     jobs: Option<usize>,
     #[command(flatten)]
-    gif: GifSettingsArgs,
+    settings: SettingFlags<flags::Gif>,
 }
 
 #[derive(Debug, Args)]
@@ -136,7 +150,7 @@ struct PngArgs {
     #[arg(short, long, value_name = "N")]
     jobs: Option<usize>,
     #[command(flatten)]
-    png: PngSettingsArgs,
+    settings: SettingFlags<flags::Png>,
 }
 
 #[derive(Debug, Args)]
@@ -150,134 +164,8 @@ struct ThumbArgs {
     /// Worker threads (default: one per core)
     #[arg(short, long, value_name = "N")]
     jobs: Option<usize>,
-    /// Thumbnail longest edge in pixels [default: 320]
-    #[arg(long, value_name = "PX")]
-    thumb_size: Option<String>,
-    /// Thumbnail PNG effort, 0-6 [default: 0]
-    #[arg(long, value_name = "N")]
-    thumb_effort: Option<String>,
     #[command(flatten)]
-    png: PngSettingsArgs,
-}
-
-/// PNG settings (keys `png_effort`, `png_lossy`, `png_colors`, `strip`).
-#[derive(Debug, Args, Default)]
-struct PngSettingsArgs {
-    /// PNG optimisation effort, 0-6 [default: 2]
-    #[arg(long, value_name = "N")]
-    png_effort: Option<String>,
-    /// Lossy palette PNGs instead of lossless ones [default: false]
-    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
-    png_lossy: Option<String>,
-    /// Palette size in lossy mode, 2-256 [default: 256]
-    #[arg(long, value_name = "N")]
-    png_colors: Option<String>,
-    /// Metadata to strip from PNGs
-    #[arg(long, value_name = "WHAT", value_parser = assetgen::settings::Strip::NAMES.to_vec())]
-    strip: Option<String>,
-}
-
-impl PngSettingsArgs {
-    fn pairs(&self) -> Vec<(&'static str, &Option<String>)> {
-        vec![
-            ("png_effort", &self.png_effort),
-            ("png_lossy", &self.png_lossy),
-            ("png_colors", &self.png_colors),
-            ("strip", &self.strip),
-        ]
-    }
-}
-
-/// GIF settings (keys `gif_delay`, `gif_loop`, ... under `assetgen:`).
-#[derive(Debug, Args, Default)]
-struct GifSettingsArgs {
-    /// Frame delay in milliseconds [default: 100]
-    #[arg(long, value_name = "MS")]
-    gif_delay: Option<String>,
-    /// Loop count, 0 = forever [default: 0]
-    #[arg(long, value_name = "N")]
-    gif_loop: Option<String>,
-    /// GIF width in pixels, height follows [default: the frames' width]
-    #[arg(long, value_name = "PX")]
-    gif_width: Option<String>,
-    /// Palette size, 2-256 [default: 256]
-    #[arg(long, value_name = "N")]
-    gif_colors: Option<String>,
-    /// Dithering
-    #[arg(long, value_name = "MODE", value_parser = Dither::NAMES.to_vec())]
-    gif_dither: Option<String>,
-    /// Lossy LZW: largest colour error (Oklab x1000), 0 = exact [default: 15]
-    #[arg(long, value_name = "N")]
-    gif_lossy: Option<String>,
-    /// Colour semi-transparent pixels are blended onto [default: #ffffff]
-    #[arg(long, value_name = "COLOUR")]
-    matte: Option<String>,
-}
-
-/// Every setting as a flag; each wins over the same key in _config.yml.
-#[derive(Debug, Args, Default)]
-struct SettingsArgs {
-    /// Source root (renders), relative to the site [default: assets-src]
-    #[arg(long, value_name = "DIR")]
-    source: Option<String>,
-    /// Output root [default: urlimg from _config.yml, else assets/images]
-    #[arg(long, value_name = "DIR")]
-    output: Option<String>,
-    #[command(flatten)]
-    gif: GifSettingsArgs,
-    /// Thumbnail longest edge in pixels [default: 320]
-    #[arg(long, value_name = "PX")]
-    thumb_size: Option<String>,
-    /// Thumbnail PNG effort, 0-6 [default: 0]
-    #[arg(long, value_name = "N")]
-    thumb_effort: Option<String>,
-    #[command(flatten)]
-    png: PngSettingsArgs,
-    /// Put a content hash in output names and rewrite pages to match [default: false]
-    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
-    fingerprint: Option<String>,
-}
-
-impl GifSettingsArgs {
-    fn pairs(&self) -> Vec<(&'static str, &Option<String>)> {
-        vec![
-            ("gif_delay", &self.gif_delay),
-            ("gif_loop", &self.gif_loop),
-            ("gif_width", &self.gif_width),
-            ("gif_colors", &self.gif_colors),
-            ("gif_dither", &self.gif_dither),
-            ("gif_lossy", &self.gif_lossy),
-            ("matte", &self.matte),
-        ]
-    }
-}
-
-impl SettingsArgs {
-    fn pairs(&self) -> Vec<(&'static str, &Option<String>)> {
-        let mut v = vec![("source", &self.source), ("output", &self.output)];
-        v.extend(self.gif.pairs());
-        v.push(("thumb_size", &self.thumb_size));
-        v.push(("thumb_effort", &self.thumb_effort));
-        v.extend(self.png.pairs());
-        v.push(("fingerprint", &self.fingerprint));
-        v
-    }
-}
-
-/// Flags parsed by the same code as `_config.yml` values, so a bad value
-/// gets the same message, naming the flag.
-fn overrides(pairs: Vec<(&'static str, &Option<String>)>) -> Result<Overrides, assetgen::Error> {
-    let mut o = Overrides::default();
-    for (key, value) in pairs {
-        if let Some(v) = value {
-            o.set(key, v).map_err(|message| assetgen::Error::Config {
-                file: PathBuf::from("command line"),
-                key: format!("--{}", key.replace('_', "-")),
-                message,
-            })?;
-        }
-    }
-    Ok(o)
+    settings: SettingFlags<flags::Thumb>,
 }
 
 /// A failure that has been printed, with the exit status it ends in.
@@ -309,8 +197,9 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Check(a) => check(a),
         Command::Gif(a) => gif(a),
         Command::Clean(a) => clean(a),
-        Command::Png(a) => png(a),
-        Command::Thumb(a) => thumb(a),
+        Command::Png(a) => convert(a.files, a.out_dir, a.jobs, Kind::Png, &a.settings),
+        Command::Thumb(a) => convert(a.files, a.out_dir, a.jobs, Kind::Thumb, &a.settings),
+        Command::Settings(a) => settings(a),
     };
     result.unwrap_or_else(|Exit(code)| code)
 }
@@ -336,44 +225,20 @@ fn with_jobs<T: Send>(jobs: Option<usize>, f: impl FnOnce() -> T + Send) -> Resu
 }
 
 /// Opens the site with the flags' settings on top of `_config.yml`.
-fn open_site(site: &SiteArgs, settings: &SettingsArgs) -> Result<Site, Exit> {
-    let flags = overrides(settings.pairs())?;
-    Ok(Site::open(&site.site, &flags)?)
-}
-
-/// A page named on the command line, as a site-relative path.
-fn page_arg(site: &Site, page: &Path) -> Result<PathBuf> {
-    let in_site = site.root.join(page);
-    let path = if in_site.is_file() {
-        in_site
-    } else {
-        page.to_path_buf()
-    };
-    let real = path
-        .canonicalize()
-        .with_context(|| format!("{}: no such page", page.display()))?;
-    let root = site.root.canonicalize().context("site folder")?;
-    real.strip_prefix(&root)
-        .map(Path::to_path_buf)
-        .map_err(|_| {
-            anyhow::anyhow!(
-                "{}: not inside the site {}",
-                page.display(),
-                site.root.display()
-            )
-        })
+fn open_site(site: &SiteArgs, settings: &SettingFlags<flags::Site>) -> Result<Site, Exit> {
+    Ok(Site::open(&site.site, &settings.overrides()?)?)
 }
 
 fn page_args(site: &Site, pages: &[PathBuf]) -> Result<Vec<PathBuf>, Exit> {
     Ok(pages
         .iter()
-        .map(|p| page_arg(site, p))
-        .collect::<Result<_>>()?)
+        .map(|p| site.page_arg(p))
+        .collect::<Result<_, _>>()?)
 }
 
 /// Waits (saying so) while another run works on the same site.
-fn take_lock(site: &Site) -> Result<assetgen::site::fs::SiteLock, Exit> {
-    Ok(assetgen::site::fs::lock_site(&site.root, || {
+fn take_lock(site: &Site) -> Result<assetgen::SiteLock, Exit> {
+    Ok(site.lock(|| {
         eprintln!(
             "waiting for another assetgen run on {} to finish...",
             site.root.display()
@@ -479,93 +344,43 @@ fn clean(a: CleanArgs) -> Result<ExitCode, Exit> {
     Ok(status(report.errors.is_empty()))
 }
 
+fn settings(a: SettingsArgs) -> Result<ExitCode, Exit> {
+    let site = open_site(&a.site, &a.settings)?;
+    output::print_settings(&site, a.json)?;
+    Ok(ExitCode::SUCCESS)
+}
+
 fn gif(a: GifArgs) -> Result<ExitCode, Exit> {
-    let opts = overrides(a.gif.pairs())?.resolve().gif;
-    let bytes = with_jobs(a.jobs, || -> Result<Vec<u8>, assetgen::Error> {
-        use rayon::prelude::*;
-        let frames = a
-            .frames
-            .par_iter()
-            .map(|p| assetgen::image::decode::read_png(p, p).map(|(_, img)| img))
-            .collect::<Result<Vec<_>, _>>()?;
-        assetgen::gif::encode(&frames, &opts).map_err(|e| match e {
-            assetgen::gif::GifError::FrameSize {
-                index,
-                expected,
-                found,
-            } => assetgen::Error::FrameSize {
-                path: a.frames[index].clone(),
-                expected,
-                found,
-            },
-            other => assetgen::Error::Encode {
-                path: a.output.clone(),
-                message: other.to_string(),
-            },
-        })
+    let settings = a.settings.overrides()?.resolve();
+    let bytes = with_jobs(a.jobs, || -> Result<u64, assetgen::Error> {
+        let frames = assetgen::read_frames(&a.frames)?;
+        assetgen::write_animation(&frames, Kind::Gif, &a.output, &settings)
     })??;
-    assetgen::site::fs::write_atomic(&a.output, &bytes, &a.output)?;
     eprintln!(
         "wrote {} ({}, {} frames)",
         a.output.display(),
-        output::human_bytes(bytes.len() as u64),
+        output::human_bytes(bytes),
         a.frames.len()
     );
     Ok(ExitCode::SUCCESS)
 }
 
-fn png(a: PngArgs) -> Result<ExitCode, Exit> {
-    let opts = overrides(a.png.pairs())?.resolve().png;
-    convert_each(&a.files, &a.out_dir, a.jobs, "", |bytes, image| {
-        assetgen::image::png::encode_frame(bytes, image, &opts)
-    })
-}
-
-fn thumb(a: ThumbArgs) -> Result<ExitCode, Exit> {
-    let mut pairs = a.png.pairs();
-    pairs.push(("thumb_size", &a.thumb_size));
-    pairs.push(("thumb_effort", &a.thumb_effort));
-    let settings = overrides(pairs)?.resolve();
-    convert_each(&a.files, &a.out_dir, a.jobs, "-thumb", |_, image| {
-        assetgen::image::thumb::thumbnail(image, &settings.thumb, &settings.png)
-    })
-}
-
-/// Reads, converts and writes every file in parallel, each to
-/// `DIR/<stem><suffix>.png`. A bad file is reported and the others still
-/// done (exit 1); a source is never overwritten.
-fn convert_each(
-    files: &[PathBuf],
-    out_dir: &Path,
+/// `png` and `thumb`: one frame output of every file, into a folder.
+fn convert<S: flags::Selection>(
+    files: Vec<PathBuf>,
+    out_dir: PathBuf,
     jobs: Option<usize>,
-    suffix: &str,
-    convert: impl Fn(&[u8], &assetgen::image::decode::Rgba8) -> Result<Vec<u8>, String> + Sync,
+    kind: Kind,
+    flags: &SettingFlags<S>,
 ) -> Result<ExitCode, Exit> {
-    use rayon::prelude::*;
-    std::fs::create_dir_all(out_dir)
-        .with_context(|| format!("{}: cannot create folder", out_dir.display()))?;
-    let one = |file: &PathBuf| -> Result<u64, assetgen::Error> {
-        let stem = file.file_stem().unwrap_or_default().to_string_lossy();
-        let out = out_dir.join(format!("{stem}{suffix}.png"));
-        if same_file(file, &out) {
-            return Err(assetgen::Error::Encode {
-                path: file.clone(),
-                message: "output would overwrite the source; choose another --out-dir".into(),
-            });
-        }
-        let (bytes, image) = assetgen::image::decode::read_png(file, file)?;
-        let encoded = convert(&bytes, &image).map_err(|message| assetgen::Error::Encode {
-            path: out.clone(),
-            message,
-        })?;
-        assetgen::site::fs::write_atomic(&out, &encoded, &out)?;
-        Ok(encoded.len() as u64)
-    };
-    let results = with_jobs(jobs, || files.par_iter().map(one).collect::<Vec<_>>())?;
+    let settings = flags.overrides()?.resolve();
+    let results = with_jobs(jobs, || {
+        assetgen::convert_files(&files, &out_dir, kind, &settings)
+    })??;
     let (mut written, mut bytes, mut ok) = (0, 0, true);
     for r in results {
         match r {
-            Ok(n) => {
+            Ok((_, n)) => {
                 written += 1;
                 bytes += n;
             }
@@ -581,12 +396,4 @@ fn convert_each(
         output::human_bytes(bytes)
     );
     Ok(status(ok))
-}
-
-/// True when both paths name one existing file.
-fn same_file(a: &Path, b: &Path) -> bool {
-    match (a.canonicalize(), b.canonicalize()) {
-        (Ok(x), Ok(y)) => x == y,
-        _ => false,
-    }
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use assetgen::pipeline::report::{Kind, Problem, Progress, Report};
+use assetgen::{Problem, Progress, Report, Site, SETTINGS};
 
 /// Two bars, pages and frames; hidden when stderr is not a terminal.
 pub struct Bars {
@@ -67,16 +67,16 @@ pub fn print_errors(errors: &[Problem]) {
 }
 
 pub fn print_build_summary(r: &Report) {
-    let count = |k: Kind| r.written.iter().filter(|w| w.kind == k).count();
+    let count = |k: &str| r.written.iter().filter(|w| w.kind == k).count();
     let verb = if r.dry_run { "would write" } else { "wrote" };
     let out_bytes: u64 = r.written.iter().map(|w| w.bytes).sum();
     eprintln!(
         "{verb} {} files ({} GIFs, {} PNGs, {} thumbnails, {} pages, {}), {} up to date, {} errors in {:.1} s",
         r.written.len(),
-        count(Kind::Gif),
-        count(Kind::Png),
-        count(Kind::Thumb),
-        count(Kind::Page),
+        count("gif"),
+        count("png"),
+        count("thumb"),
+        count("page"),
         human_bytes(out_bytes),
         r.up_to_date.len(),
         r.errors.len(),
@@ -97,5 +97,47 @@ pub fn human_bytes(n: u64) -> String {
         0..1_000 => format!("{n} B"),
         1_000..1_000_000 => format!("{:.1} kB", n as f64 / 1e3),
         _ => format!("{:.2} MB", n as f64 / 1e6),
+    }
+}
+
+/// `assetgen settings`: every setting's value and where it came from, as
+/// lines a user could paste under `assetgen:`, or as JSON.
+pub fn print_settings(site: &Site, json: bool) -> Result<(), serde_json::Error> {
+    let rows: Vec<(&str, String, String)> = SETTINGS
+        .iter()
+        .map(|s| {
+            let origin = site.overrides.origin(s.key).to_string();
+            (s.key, (s.show)(&site.settings), origin)
+        })
+        .collect();
+    if json {
+        let map: serde_json::Map<String, serde_json::Value> = rows
+            .into_iter()
+            .map(|(k, v, o)| (k.to_string(), serde_json::json!({ "value": v, "from": o })))
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&map)?);
+        return Ok(());
+    }
+    let width = rows
+        .iter()
+        .map(|(k, v, _)| k.len() + v.len())
+        .max()
+        .unwrap_or(0)
+        + 4;
+    println!("assetgen:");
+    for (key, value, origin) in rows {
+        let line = format!("  {key}: {}", yaml_scalar(&value));
+        println!("{line:<width$}# {origin}");
+    }
+    Ok(())
+}
+
+/// Quotes a value that YAML would otherwise read differently (`#ffffff`
+/// would be a comment).
+fn yaml_scalar(v: &str) -> String {
+    if v.starts_with('#') || v.is_empty() {
+        format!("'{v}'")
+    } else {
+        v.to_string()
     }
 }

@@ -11,6 +11,10 @@
 //! saphyr's markers count characters, not bytes, so spans are converted here.
 
 pub mod edit;
+pub mod gallery;
+mod manifest;
+
+pub use manifest::Manifest;
 
 use std::collections::HashMap;
 use std::ops::Range;
@@ -288,92 +292,6 @@ fn mark_aliased(node: Node) -> Node {
     }
 }
 
-/// An `images:` entry: a named image of the page.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ImageEntry {
-    pub image_name: Scalar,
-}
-
-/// A `gallery:` entry: one frame of the turntable.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct GalleryEntry {
-    pub image_url: Scalar,
-}
-
-/// What assetgen reads from a page: its images and its gallery.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Manifest {
-    pub images: Vec<ImageEntry>,
-    pub gallery: Vec<GalleryEntry>,
-}
-
-impl Manifest {
-    pub fn is_empty(&self) -> bool {
-        self.images.is_empty() && self.gallery.is_empty()
-    }
-
-    /// Reads `images` and `gallery` from a parsed front matter. Entries
-    /// without the key assetgen needs are errors naming the page and line.
-    pub fn from_front_matter(root: &Node, text: &str, path: &Path) -> Result<Manifest> {
-        let images = list(root, "images", "image_name", text, path)?
-            .into_iter()
-            .map(|image_name| ImageEntry { image_name })
-            .collect();
-        let gallery = list(root, "gallery", "image_url", text, path)?
-            .into_iter()
-            .map(|image_url| GalleryEntry { image_url })
-            .collect();
-        Ok(Manifest { images, gallery })
-    }
-}
-
-/// The `field` scalar of each mapping in the `key` sequence.
-fn list(root: &Node, key: &str, field: &str, text: &str, path: &Path) -> Result<Vec<Scalar>> {
-    let Some(node) = root.get(key) else {
-        return Ok(Vec::new());
-    };
-    if node.is_null() {
-        return Ok(Vec::new());
-    }
-    let Node::Seq(items) = node else {
-        return Err(Error::Manifest {
-            path: path.to_path_buf(),
-            message: format!("'{key}' must be a list of entries with '{field}'"),
-        });
-    };
-    let mut out = Vec::with_capacity(items.len());
-    for (i, item) in items.iter().enumerate() {
-        match item.get(field).and_then(Node::as_scalar) {
-            Some(s) if !s.value.trim().is_empty() => out.push(s.clone()),
-            _ => {
-                let line = first_span(item).map_or(0, |at| line_of(text, at));
-                return Err(Error::Manifest {
-                    path: path.to_path_buf(),
-                    message: format!("line {line}: {key} entry {} has no '{field}'", i + 1),
-                });
-            }
-        }
-    }
-    Ok(out)
-}
-
-fn first_span(node: &Node) -> Option<usize> {
-    match node {
-        Node::Scalar(s) => Some(s.span.start),
-        Node::Seq(items) => items.iter().find_map(first_span),
-        Node::Map(entries) => entries.iter().find_map(|(k, _)| first_span(k)),
-    }
-}
-
-/// 1-based line number of a byte offset.
-pub fn line_of(text: &str, at: usize) -> usize {
-    text.as_bytes()[..at.min(text.len())]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-        + 1
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -423,34 +341,11 @@ mod tests {
     }
 
     #[test]
-    fn entry_without_url_is_an_error_with_its_line() {
-        let page = "---\ngallery:\n  - caption: x\n---\n";
-        let root = parse(page, Path::new("p.md")).unwrap().unwrap();
-        let e = Manifest::from_front_matter(&root, page, Path::new("p.md")).unwrap_err();
-        assert_eq!(
-            e.to_string(),
-            "p.md: line 3: gallery entry 1 has no 'image_url'"
-        );
-    }
-
-    #[test]
     fn aliases_are_marked() {
         let page = "---\nbase: &b muscles/png/A-1.png\ngallery:\n  - image_url: *b\n---\n";
         let root = parse(page, Path::new("p.md")).unwrap().unwrap();
         let m = Manifest::from_front_matter(&root, page, Path::new("p.md")).unwrap();
         assert!(m.gallery[0].image_url.aliased);
         assert_eq!(m.gallery[0].image_url.value, "muscles/png/A-1.png");
-    }
-
-    #[test]
-    fn page_without_manifest_is_empty() {
-        let page = "---\ntitle: x\nimages:\n---\n";
-        let root = parse(page, Path::new("p.md")).unwrap().unwrap();
-        assert!(Manifest::from_front_matter(&root, page, Path::new("p.md"))
-            .unwrap()
-            .is_empty());
-        assert!(parse("# just markdown\n", Path::new("p.md"))
-            .unwrap()
-            .is_none());
     }
 }

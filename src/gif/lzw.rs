@@ -211,8 +211,8 @@ fn search(
     best
 }
 
-/// What a decoder reconstructs from [`compress`]'s output (for tests and
-/// for keeping track of the pixels a lossy frame really shows).
+/// What a decoder reconstructs from [`compress`]'s output (for tests).
+#[cfg(test)]
 pub fn decompress(data: &[u8]) -> Option<Vec<u8>> {
     let (&min_size, data) = data.split_first()?;
     let min_size = u32::from(min_size);

@@ -36,7 +36,7 @@ use rayon::prelude::*;
 
 use crate::image::decode::Rgba8;
 use crate::image::resize;
-use crate::settings::{Dither, GifOptions, Rgb};
+use crate::settings::{Dither, Rgb, Settings};
 
 /// Why a GIF could not be made; frame numbers are 0-based indices into the input.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -59,7 +59,7 @@ pub enum GifError {
 type Indexed = Vec<u8>;
 
 /// Encodes `frames` (all the same size) as one looping animated GIF.
-pub fn encode(frames: &[Rgba8], opts: &GifOptions) -> Result<Vec<u8>, GifError> {
+pub fn encode(frames: &[Rgba8], opts: &Settings) -> Result<Vec<u8>, GifError> {
     let first = frames.first().ok_or(GifError::NoFrames)?;
     let size = first.dimensions();
     if let Some((index, f)) = frames
@@ -73,7 +73,7 @@ pub fn encode(frames: &[Rgba8], opts: &GifOptions) -> Result<Vec<u8>, GifError> 
             found: f.dimensions(),
         });
     }
-    let (width, height) = match opts.width {
+    let (width, height) = match opts.gif_width {
         Some(w) if w != size.0 => resize::fit_width(size.0, size.1, w),
         _ => size,
     };
@@ -94,22 +94,31 @@ pub fn encode(frames: &[Rgba8], opts: &GifOptions) -> Result<Vec<u8>, GifError> 
         .collect::<Result<_, GifError>>()?;
 
     // 2. One palette for all frames; the last index is transparency.
-    let palette = build_palette(&matted, opts.colors, opts.matte);
+    let palette = build_palette(&matted, opts.gif_colors, opts.matte);
     let transparent = palette.len() as u8;
 
     // 3. Remap, per frame in parallel.
     let map = NearestNeighborColorMap::new(to_oklab_palette(&palette));
     let indexed: Vec<Indexed> = matted
         .par_iter()
-        .map(|m| remap(m, width as usize, &map, &palette, transparent, opts.dither))
+        .map(|m| {
+            remap(
+                m,
+                width as usize,
+                &map,
+                &palette,
+                transparent,
+                opts.gif_dither,
+            )
+        })
         .collect();
     drop(matted);
 
     // 4. Difference against the composited screen.
-    let tolerance = (opts.lossy > 0).then(|| {
+    let tolerance = (opts.gif_lossy > 0).then(|| {
         let lab = to_oklab_palette(&palette);
         let lab = lab.as_slice();
-        let limit = f32::from(opts.lossy) / 1000.0;
+        let limit = f32::from(opts.gif_lossy) / 1000.0;
         lzw::Tolerance::new(palette.len() + 1, transparent, limit, |a, b| {
             let (x, y) = (lab[a], lab[b]);
             ((x.l - y.l).powi(2) + (x.a - y.a).powi(2) + (x.b - y.b).powi(2)).sqrt()
@@ -125,7 +134,7 @@ pub fn encode(frames: &[Rgba8], opts: &GifOptions) -> Result<Vec<u8>, GifError> 
     drop(indexed);
 
     // 5. LZW in parallel (lossy within the tolerance), written in order.
-    let delay = ((opts.delay_ms + 5) / 10).clamp(1, u32::from(u16::MAX)) as u16;
+    let delay = ((opts.gif_delay + 5) / 10).clamp(1, u32::from(u16::MAX)) as u16;
     let frames: Vec<Frame<'static>> = plans
         .into_par_iter()
         .map(|p| {
@@ -151,7 +160,7 @@ pub fn encode(frames: &[Rgba8], opts: &GifOptions) -> Result<Vec<u8>, GifError> 
         let enc_err = |e: gif::EncodingError| GifError::Encode(e.to_string());
         let mut encoder =
             Encoder::new(&mut out, width as u16, height as u16, &table).map_err(enc_err)?;
-        let repeat = match opts.loop_count {
+        let repeat = match opts.gif_loop {
             0 => Repeat::Infinite,
             n => Repeat::Finite(n),
         };
@@ -621,9 +630,9 @@ mod tests {
     #[test]
     fn moving_object_leaves_no_trail_including_at_the_loop() {
         let frames = moving_square(4);
-        let opts = GifOptions {
-            dither: Dither::None,
-            ..GifOptions::default()
+        let opts = Settings {
+            gif_dither: Dither::None,
+            ..Settings::default()
         };
         let bytes = encode(&frames, &opts).unwrap();
         // Two passes without clearing: the loop back to frame 0 is exact too.
@@ -654,12 +663,12 @@ mod tests {
                 })
             })
             .collect();
-        let bytes = encode(&frames, &GifOptions::default()).unwrap();
+        let bytes = encode(&frames, &Settings::default()).unwrap();
         let exact = encode(
             &frames,
-            &GifOptions {
-                lossy: 0,
-                ..GifOptions::default()
+            &Settings {
+                gif_lossy: 0,
+                ..Settings::default()
             },
         )
         .unwrap();
@@ -685,16 +694,16 @@ mod tests {
     #[test]
     fn loop_and_delay_fields() {
         let frames = moving_square(3);
-        let opts = GifOptions {
-            delay_ms: 80,
-            loop_count: 0,
-            ..GifOptions::default()
+        let opts = Settings {
+            gif_delay: 80,
+            gif_loop: 0,
+            ..Settings::default()
         };
         let (_, delays, repeat) = decode_composited(&encode(&frames, &opts).unwrap(), 1);
         assert_eq!(delays, vec![8, 8, 8]);
         assert_eq!(repeat, None);
-        let opts = GifOptions {
-            loop_count: 3,
+        let opts = Settings {
+            gif_loop: 3,
             ..opts
         };
         let (_, _, repeat) = decode_composited(&encode(&frames, &opts).unwrap(), 1);
@@ -706,9 +715,9 @@ mod tests {
         let frames = vec![solid(4, 4, |_, _| [0, 0, 0, 128])];
         let bytes = encode(
             &frames,
-            &GifOptions {
-                dither: Dither::None,
-                ..GifOptions::default()
+            &Settings {
+                gif_dither: Dither::None,
+                ..Settings::default()
             },
         )
         .unwrap();
@@ -721,7 +730,7 @@ mod tests {
     #[test]
     fn mismatched_frames_are_an_error() {
         let frames = vec![solid(4, 4, |_, _| [0; 4]), solid(5, 4, |_, _| [0; 4])];
-        let e = encode(&frames, &GifOptions::default()).unwrap_err();
+        let e = encode(&frames, &Settings::default()).unwrap_err();
         assert_eq!(
             e,
             GifError::FrameSize {
@@ -747,9 +756,9 @@ mod tests {
             })
             .collect();
         for dither in [Dither::None, Dither::Ordered, Dither::Diffusion] {
-            let opts = GifOptions {
-                dither,
-                ..GifOptions::default()
+            let opts = Settings {
+                gif_dither: dither,
+                ..Settings::default()
             };
             let run = |threads| {
                 rayon::ThreadPoolBuilder::new()
@@ -769,9 +778,9 @@ mod tests {
         let frames = moving_square(2);
         let bytes = encode(
             &frames,
-            &GifOptions {
-                width: Some(12),
-                ..GifOptions::default()
+            &Settings {
+                gif_width: Some(12),
+                ..Settings::default()
             },
         )
         .unwrap();

@@ -13,7 +13,7 @@ use oxipng::{BitDepth, ColorType, RawImage, RGBA8};
 
 use crate::image::decode::Rgba8;
 use crate::image::png::options_at;
-use crate::settings::PngOptions;
+use crate::settings::Settings;
 
 /// Full error diffusion, pngquant's default: without it the smooth shading
 /// of a render bands visibly at 256 colours.
@@ -50,8 +50,8 @@ pub fn quantize(image: &Rgba8, colors: u16) -> Result<Indexed, String> {
 
 /// Encodes a frame as a dithered palette PNG, optimised by oxipng at
 /// `effort` (the caller's: frames and thumbnails have their own).
-pub fn encode_lossy(image: &Rgba8, opts: &PngOptions, effort: u8) -> Result<Vec<u8>, String> {
-    let q = quantize(image, opts.colors)?;
+pub fn encode_lossy(image: &Rgba8, opts: &Settings, effort: u8) -> Result<Vec<u8>, String> {
+    let q = quantize(image, opts.png_colors)?;
     let palette = q
         .palette
         .iter()
@@ -100,12 +100,12 @@ mod tests {
     #[test]
     fn lossy_png_is_a_small_palette_close_to_the_source() {
         let src = render_like(96, 64);
-        let opts = PngOptions {
-            lossy: true,
-            colors: 48,
-            ..PngOptions::default()
+        let opts = Settings {
+            png_lossy: true,
+            png_colors: 48,
+            ..Settings::default()
         };
-        let bytes = encode_lossy(&src, &opts, opts.effort).unwrap();
+        let bytes = encode_lossy(&src, &opts, opts.png_effort).unwrap();
         let back = decode_png(&bytes, Path::new("t.png")).unwrap();
         assert_eq!(back.dimensions(), src.dimensions());
         // Transparent stays exactly transparent, opaque stays opaque, and
@@ -128,13 +128,13 @@ mod tests {
     #[test]
     fn lossy_png_is_deterministic() {
         let src = render_like(64, 64);
-        let opts = PngOptions {
-            lossy: true,
-            ..PngOptions::default()
+        let opts = Settings {
+            png_lossy: true,
+            ..Settings::default()
         };
         assert_eq!(
-            encode_lossy(&src, &opts, opts.effort).unwrap(),
-            encode_lossy(&src, &opts, opts.effort).unwrap()
+            encode_lossy(&src, &opts, opts.png_effort).unwrap(),
+            encode_lossy(&src, &opts, opts.png_effort).unwrap()
         );
     }
 }

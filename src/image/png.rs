@@ -10,11 +10,11 @@ use oxipng::{BitDepth, ColorType, Deflater, FilterStrategy, Options, RawImage, S
 
 use crate::image::decode::{decode_png_exact, Rgba8, MAX_PIXELS};
 use crate::image::lossy::encode_lossy;
-use crate::settings::{PngOptions, Strip};
+use crate::settings::{Settings, Strip};
 
 /// oxipng options for our settings, at the frames' effort.
-pub fn oxipng_options(opts: &PngOptions) -> Options {
-    options_at(opts.effort, opts.strip)
+pub fn oxipng_options(opts: &Settings) -> Options {
+    options_at(opts.png_effort, opts.strip)
 }
 
 /// oxipng options for an effort level.
@@ -52,9 +52,9 @@ pub fn options_at(effort: u8, strip: Strip) -> Options {
 
 /// The published copy of a frame: lossless from the source bytes, or, in
 /// the opt-in lossy mode, a palette PNG of the decoded pixels.
-pub fn encode_frame(source: &[u8], image: &Rgba8, opts: &PngOptions) -> Result<Vec<u8>, String> {
-    if opts.lossy {
-        encode_lossy(image, opts, opts.effort)
+pub fn encode_frame(source: &[u8], image: &Rgba8, opts: &Settings) -> Result<Vec<u8>, String> {
+    if opts.png_lossy {
+        encode_lossy(image, opts, opts.png_effort)
     } else {
         optimize_png_decoded(source, image, opts)
     }
@@ -62,8 +62,8 @@ pub fn encode_frame(source: &[u8], image: &Rgba8, opts: &PngOptions) -> Result<V
 
 /// An optimised PNG of pixels made here (thumbnails), at `effort` in both
 /// modes: lossless RGBA, or a palette PNG in lossy mode.
-pub fn encode_rgba(image: Rgba8, opts: &PngOptions, effort: u8) -> Result<Vec<u8>, String> {
-    if opts.lossy {
+pub fn encode_rgba(image: Rgba8, opts: &Settings, effort: u8) -> Result<Vec<u8>, String> {
+    if opts.png_lossy {
         return encode_lossy(&image, opts, effort);
     }
     let raw = RawImage::new(
@@ -80,7 +80,7 @@ pub fn encode_rgba(image: Rgba8, opts: &PngOptions, effort: u8) -> Result<Vec<u8
 
 /// Optimises a PNG losslessly. Returns the new bytes, or the source bytes
 /// when oxipng cannot make them smaller.
-pub fn optimize_png(source: &[u8], opts: &PngOptions) -> Result<Vec<u8>, String> {
+pub fn optimize_png(source: &[u8], opts: &Settings) -> Result<Vec<u8>, String> {
     optimize(source, None, opts)
 }
 
@@ -89,12 +89,12 @@ pub fn optimize_png(source: &[u8], opts: &PngOptions) -> Result<Vec<u8>, String>
 pub fn optimize_png_decoded(
     source: &[u8],
     image: &Rgba8,
-    opts: &PngOptions,
+    opts: &Settings,
 ) -> Result<Vec<u8>, String> {
     optimize(source, Some(image), opts)
 }
 
-fn optimize(source: &[u8], image: Option<&Rgba8>, opts: &PngOptions) -> Result<Vec<u8>, String> {
+fn optimize(source: &[u8], image: Option<&Rgba8>, opts: &Settings) -> Result<Vec<u8>, String> {
     let out = oxipng::optimize_from_memory(source, &oxipng_options(opts))
         .map_err(|e| format!("PNG optimisation failed: {e}"))?;
     match image {
@@ -159,7 +159,7 @@ mod tests {
     #[test]
     fn optimised_png_is_smaller_and_identical() {
         let src = bloated_png();
-        let out = optimize_png(&src, &PngOptions::default()).unwrap();
+        let out = optimize_png(&src, &Settings::default()).unwrap();
         assert!(out.len() < src.len());
         assert_eq!(
             decode_png_exact(&src).unwrap(),

@@ -5,13 +5,13 @@
 use crate::image::decode::Rgba8;
 use crate::image::png::encode_rgba;
 use crate::image::resize::{fit_longest, resize};
-use crate::settings::{PngOptions, ThumbOptions};
+use crate::settings::Settings;
 
 /// Makes the thumbnail PNG of a decoded frame.
-pub fn thumbnail(frame: &Rgba8, thumb: &ThumbOptions, png: &PngOptions) -> Result<Vec<u8>, String> {
-    let (w, h) = fit_longest(frame.width, frame.height, thumb.size);
+pub fn thumbnail(frame: &Rgba8, s: &Settings) -> Result<Vec<u8>, String> {
+    let (w, h) = fit_longest(frame.width, frame.height, s.thumb_size);
     let small = resize(frame, w, h)?;
-    encode_rgba(small, png, thumb.effort).map_err(|e| format!("thumbnail: {e}"))
+    encode_rgba(small, s, s.thumb_effort).map_err(|e| format!("thumbnail: {e}"))
 }
 
 #[cfg(test)]
@@ -23,7 +23,7 @@ mod tests {
     #[test]
     fn thumbnail_fits_the_longest_edge() {
         let frame = Rgba8::new(480, 720, [90, 120, 200, 255].repeat(480 * 720));
-        let bytes = thumbnail(&frame, &ThumbOptions::default(), &PngOptions::default()).unwrap();
+        let bytes = thumbnail(&frame, &Settings::default()).unwrap();
         let t = decode_png(&bytes, Path::new("t.png")).unwrap();
         assert_eq!(t.dimensions(), (213, 320));
         assert!(t.pixels.chunks_exact(4).all(|p| p == [90, 120, 200, 255]));
@@ -45,20 +45,17 @@ mod tests {
             .collect();
         let frame = Rgba8::new(400, 400, px);
         for lossy in [false, true] {
-            let png = |effort| PngOptions {
-                effort,
-                lossy,
-                ..PngOptions::default()
+            let s = |thumb_effort, png_effort| Settings {
+                thumb_effort,
+                png_effort,
+                png_lossy: lossy,
+                ..Settings::default()
             };
-            let thumb = |effort| ThumbOptions {
-                effort,
-                ..ThumbOptions::default()
-            };
-            let a = thumbnail(&frame, &thumb(0), &png(0)).unwrap();
+            let a = thumbnail(&frame, &s(0, 0)).unwrap();
             // The cache key of a thumbnail leaves png_effort out.
-            let b = thumbnail(&frame, &thumb(0), &png(3)).unwrap();
+            let b = thumbnail(&frame, &s(0, 3)).unwrap();
             assert!(a == b, "lossy={lossy}: {} vs {} bytes", a.len(), b.len());
-            let c = thumbnail(&frame, &thumb(3), &png(0)).unwrap();
+            let c = thumbnail(&frame, &s(3, 0)).unwrap();
             assert!(a != c, "lossy={lossy}: thumb_effort changed nothing");
         }
     }

@@ -4,17 +4,17 @@
 //! render is found before a publish, not during it; asks the build cache
 //! which outputs a build has not caught up with yet.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
 use crate::error::{Error, Result};
 use crate::image::decode::decode_png;
-use crate::pipeline::build::{check_exists, check_frame_sizes};
 use crate::pipeline::cache::Cache;
-use crate::pipeline::fresh::{page_state, FrameState, Freshness, OutputState};
-use crate::pipeline::plan::{FramePlan, PagePlan, Plan};
+use crate::pipeline::fresh::{page_state, Freshness, OutputState};
+use crate::pipeline::plan::{PagePlan, Plan};
 use crate::pipeline::report::Problem;
+use crate::pipeline::validate::{check_exists, check_frame_sizes};
 use crate::site::Site;
 
 /// What `check` found.
@@ -32,7 +32,7 @@ impl CheckReport {
 }
 
 /// Checks the whole site (or only `pages`, site-relative).
-pub fn check(site: &Site, pages: &[std::path::PathBuf]) -> Result<CheckReport> {
+pub fn check(site: &Site, pages: &[PathBuf]) -> Result<CheckReport> {
     let cache = Cache::load(&site.root);
     let plan = Plan::new(site, pages, &cache)?;
     let mut problems: Vec<Problem> = plan.errors.iter().map(Problem::from).collect();
@@ -57,69 +57,57 @@ fn check_page(site: &Site, page: &PagePlan, cache: &Cache) -> Vec<Error> {
         .iter()
         .filter_map(|a| check_exists(site, a, &page.page).err())
         .collect();
-    let state = page_state(site, page, cache, false);
-    let renamed = page
-        .frames
-        .iter()
-        .zip(&state.frames)
-        .any(|(f, s)| s.source.is_ok() && (s.url != f.url || f.scalar.is_none()))
-        || page
-            .gif
-            .as_ref()
-            .zip(state.gif.as_ref())
-            .is_some_and(|(p, s)| p.url != s.url);
-    if renamed {
+    let (state, sources) = page_state(site, page, cache, false);
+    // The same question the build asks before it rewrites the page.
+    let changes = state.changes(page, |i| state.frames[i].readable, true);
+    if !changes.is_empty() {
         errors.push(Error::Manifest {
             path: page.page.clone(),
             message: "front matter out of date: output names change (fingerprint setting) or new frames continue the gallery; run assetgen build".into(),
         });
     }
-    let frames: Vec<Result<FrameCheck>> = page
+    // Decode every frame (which validates it) and check its outputs.
+    let frames: Vec<Result<(u32, u32)>> = page
         .frames
         .par_iter()
-        .zip(state.frames)
-        .map(|(f, fs)| check_frame(site, &page.page, f, fs))
+        .zip(&state.frames)
+        .zip(sources)
+        .map(|((f, fs), source)| {
+            for o in &fs.outputs {
+                site.check_on_disk(&o.path, &page.page)?;
+            }
+            let bytes = source?;
+            Ok(decode_png(&bytes, &f.source)?.dimensions())
+        })
         .collect();
     let mut sizes = Vec::new();
-    for r in frames {
+    for (r, fs) in frames.into_iter().zip(&state.frames) {
         match r {
-            Ok((size, output_errors)) => {
+            Ok(size) => {
                 sizes.push(size);
-                errors.extend(output_errors);
+                errors.extend(
+                    fs.outputs
+                        .iter()
+                        .filter_map(|o| output_problem(o, &page.page)),
+                );
             }
             Err(e) => errors.push(e),
         }
     }
     if sizes.len() == page.frames.len() {
-        if let Err(e) = check_frame_sizes(&sizes, &page.frames) {
+        let files: Vec<&Path> = page.frames.iter().map(|f| f.source.as_path()).collect();
+        if let Err(e) = check_frame_sizes(&sizes, &files) {
             errors.push(e);
         }
     }
-    if let Some(gif) = &state.gif {
-        errors.extend(output_problem(&gif.output, &page.page));
+    if let Some(a) = &state.animation {
+        errors.extend(
+            a.outputs
+                .iter()
+                .filter_map(|o| output_problem(o, &page.page)),
+        );
     }
     errors
-}
-
-/// A decoded frame's size and the problems of its outputs.
-type FrameCheck = ((u32, u32), Vec<Error>);
-
-/// Decodes one frame and checks its outputs.
-fn check_frame(
-    site: &Site,
-    page: &Path,
-    frame: &FramePlan,
-    state: FrameState,
-) -> Result<FrameCheck> {
-    for p in [&state.png.path, &state.thumb.path] {
-        site.check_on_disk(p, page)?;
-    }
-    let image = decode_png(&state.source?, &frame.source)?;
-    let outputs = [&state.png, &state.thumb]
-        .into_iter()
-        .filter_map(|s| output_problem(s, page))
-        .collect();
-    Ok((image.dimensions(), outputs))
 }
 
 /// An error for an output that a build would (re)make.

@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::pipeline::cache::{slash, Cache};
 use crate::pipeline::plan::Plan;
 use crate::pipeline::report::Report;
@@ -44,8 +44,8 @@ pub fn clean(site: &Site, dry_run: bool) -> Result<Report> {
         .pages
         .iter()
         .flat_map(|p| {
-            p.outputs()
-                .map(PathBuf::from)
+            p.outputs(site)
+                .into_iter()
                 .chain(p.frames.iter().map(|f| f.source.clone()))
         })
         .collect();
@@ -62,17 +62,16 @@ pub fn clean(site: &Site, dry_run: bool) -> Result<Report> {
     }
     let orphans: Vec<PathBuf> = cache.generated().filter(|p| !wanted.contains(p)).collect();
     for path in orphans {
-        let abs = site.abs(&path);
-        match std::fs::read(&abs) {
-            Err(_) => cache.forget(&path), // already gone
-            Ok(bytes) if !cache.matches(&path, &bytes) => {
+        match site.read_existing(&path) {
+            None => cache.forget(&path), // already gone
+            Some(bytes) if !cache.matches(&path, &bytes) => {
                 // Changed since we wrote it: someone else's now.
                 cache.forget(&path);
             }
-            Ok(_) => {
+            Some(_) => {
                 if !dry_run {
-                    if let Err(e) = std::fs::remove_file(&abs) {
-                        report.add_error(&Error::io(&path, e));
+                    if let Err(e) = site.remove(&path) {
+                        report.add_error(&e);
                         continue;
                     }
                     cache.forget(&path);

@@ -2,16 +2,22 @@
 //! touched: read and hash the sources, derive each output's key (see
 //! `cache`) and, with fingerprinting, its name; compare with what the cache
 //! says the file on disk was made from. Shared by `build` (to skip work and
-//! rewrite the page) and `check` (to report staleness).
+//! rewrite the page) and `check` (to report staleness), so both agree on
+//! what is stale and on what the page must say.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use crate::error::{Error, Result};
-use crate::pipeline::cache::{hash, output_key, Cache};
+use crate::error::Result;
+use crate::frontmatter::edit::Edit;
+use crate::kind::Kind;
+use crate::naming::{with_fingerprint, FINGERPRINT_LEN};
+use crate::outputs::{self, Output};
+use crate::pipeline::cache::{hash, output_key, slash, Cache};
 use crate::pipeline::plan::PagePlan;
-use crate::site::{thumb_name, with_fingerprint, Site, FINGERPRINT_LEN};
+use crate::settings::Settings;
+use crate::site::Site;
 
 /// The state of one output file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,8 +35,9 @@ pub enum Freshness {
 /// whether the file there is that.
 #[derive(Debug, Clone)]
 pub struct OutputState {
+    pub kind: Kind,
     /// Site-relative path the output must have (fingerprinted or not).
-    pub path: std::path::PathBuf,
+    pub path: PathBuf,
     pub key: String,
     pub freshness: Freshness,
 }
@@ -41,151 +48,219 @@ impl OutputState {
     }
 }
 
-/// A frame's source bytes (read once, for hashing and decoding), the state
-/// of its two outputs, and the value the page must hold for it.
+/// The state of a frame's outputs, and the value the page must hold for it.
 #[derive(Debug)]
 pub struct FrameState {
-    pub source: Result<Vec<u8>>,
-    pub png: OutputState,
-    pub thumb: OutputState,
+    /// The source could be read (its bytes are in the page's [`Sources`]).
+    pub readable: bool,
+    pub outputs: Vec<OutputState>,
     /// Front-matter value naming this frame's outputs.
-    pub url: std::path::PathBuf,
+    pub url: PathBuf,
 }
 
-/// The GIF's state and the value the page must hold for it.
+/// Each frame's source bytes, read once for hashing and decoding, in
+/// gallery order.
+pub type Sources = Vec<Result<Vec<u8>>>;
+
+/// The animation's outputs and the value the page must hold for it.
 #[derive(Debug)]
-pub struct GifState {
-    pub output: OutputState,
-    pub url: std::path::PathBuf,
+pub struct AnimationState {
+    pub outputs: Vec<OutputState>,
+    pub url: PathBuf,
 }
 
 /// Everything `build` and `check` need to know about a page's outputs.
 #[derive(Debug)]
 pub struct PageState {
     pub frames: Vec<FrameState>,
-    /// `None` when the page has no GIF or a frame could not be read.
-    pub gif: Option<GifState>,
+    /// `None` when the page has no animation or a frame could not be read.
+    pub animation: Option<AnimationState>,
 }
 
-/// The front-matter value for an output: fingerprinted with a short hash
-/// of everything it is made from, or plain.
-fn named(base: &Path, fingerprint: bool, keys: &[&str]) -> std::path::PathBuf {
+/// The front-matter changes a page needs so that its values name its
+/// outputs: new names (fingerprints) and entries for new frames.
+#[derive(Debug, Default)]
+pub struct PageChanges {
+    pub edits: Vec<Edit>,
+    /// New frames' values, in gallery order (gallery sync).
+    pub appends: Vec<String>,
+}
+
+impl PageChanges {
+    pub fn is_empty(&self) -> bool {
+        self.edits.is_empty() && self.appends.is_empty()
+    }
+}
+
+impl PageState {
+    /// True when any output of the animation must be made.
+    pub fn animation_needed(&self) -> bool {
+        self.animation
+            .as_ref()
+            .is_some_and(|a| a.outputs.iter().any(|o| !o.is_fresh()))
+    }
+
+    /// What the page must say for its values to name these outputs, for
+    /// the frames `made` says were made (a frame whose outputs failed keeps
+    /// its value, and new entries stop at the first new frame that failed,
+    /// since a gap would break the numbering) and for the animation when
+    /// `animation_made`.
+    pub fn changes(
+        &self,
+        plan: &PagePlan,
+        made: impl Fn(usize) -> bool,
+        animation_made: bool,
+    ) -> PageChanges {
+        let mut changes = PageChanges::default();
+        let mut appending = true;
+        for (i, (frame, state)) in plan.frames.iter().zip(&self.frames).enumerate() {
+            let ok = made(i);
+            match &frame.scalar {
+                Some(scalar) if ok && state.url != frame.url => changes.edits.push(Edit {
+                    scalar: scalar.clone(),
+                    new_value: slash(&state.url),
+                }),
+                Some(_) => {}
+                None if ok && appending => changes.appends.push(slash(&state.url)),
+                None => appending = false,
+            }
+        }
+        if let (Some(plan), Some(state), true) = (&plan.animation, &self.animation, animation_made)
+        {
+            if state.url != plan.url {
+                changes.edits.push(Edit {
+                    scalar: plan.scalar.clone(),
+                    new_value: slash(&state.url),
+                });
+            }
+        }
+        changes
+    }
+}
+
+/// The key of one output (see `cache::output_key`): its kind, the settings
+/// that shape it, its encoders and its sources' hashes.
+fn key_of(output: &dyn Output, settings: &Settings, sources: &[&str]) -> String {
+    let kind = output.kind();
+    let shaping = format!("{}{}", settings.shaping(kind), output.encoder());
+    output_key(kind.name(), &shaping, sources)
+}
+
+/// The front-matter value for a set of outputs of one value: fingerprinted
+/// with a short hash of every key (so of everything they are made from),
+/// or plain.
+fn named(base: &Path, fingerprint: bool, keys: &[&str]) -> PathBuf {
     if !fingerprint {
         return base.to_path_buf();
     }
     let fp = if keys.len() == 1 {
         keys[0][..FINGERPRINT_LEN].to_string()
     } else {
-        hash(keys.join("").as_bytes())[..FINGERPRINT_LEN].to_string()
+        hash(keys.concat().as_bytes())[..FINGERPRINT_LEN].to_string()
     };
     with_fingerprint(base, &fp)
 }
 
 /// Reads the page's sources and decides what is up to date. With `force`,
 /// every existing output counts as stale.
-pub fn page_state(site: &Site, page: &PagePlan, cache: &Cache, force: bool) -> PageState {
+pub fn page_state(
+    site: &Site,
+    page: &PagePlan,
+    cache: &Cache,
+    force: bool,
+) -> (PageState, Sources) {
     let s = &site.settings;
-    let png_settings = format!("{:?}", s.png);
-    // Thumbnails have their own effort; of the PNG settings only these
-    // shape them, so changing png_effort leaves them alone.
-    let thumb_settings = format!(
-        "{:?} strip={:?} lossy={} colors={}",
-        s.thumb, s.png.strip, s.png.lossy, s.png.colors
-    );
-    let frames: Vec<(FrameState, Option<String>)> = page
+    let frame_outputs = outputs::frame_outputs(s);
+    let frames: Vec<(FrameState, Result<Vec<u8>>, Option<String>)> = page
         .frames
         .par_iter()
         .map(|f| {
-            let source = read_source(site, &f.source, &page.page);
+            let source = site.read(&f.source, &page.page);
             let source_hash = source.as_ref().ok().map(|b| hash(b));
             let h = source_hash.as_deref().unwrap_or("");
-            let png_key = output_key("png", &png_settings, &[h]);
-            let thumb_key = output_key("thumb", &thumb_settings, &[h]);
-            // The thumbnail's name follows the page value (the template
-            // appends -thumb), so the fingerprint covers both outputs.
-            let url = named(&f.base, s.fingerprint, &[&png_key, &thumb_key]);
-            let png_path = site.output_of(&url);
-            let png = if site.in_place() && png_path == f.source {
-                // Optimised in place: the source *is* the output. It is up
-                // to date while it still holds what we wrote.
-                let ours = source.as_ref().is_ok_and(|b| cache.matches(&png_path, b));
-                OutputState {
-                    freshness: if ours && !force {
-                        Freshness::Fresh
+            let keys: Vec<String> = frame_outputs.iter().map(|o| key_of(*o, s, &[h])).collect();
+            let key_refs: Vec<&str> = keys.iter().map(String::as_str).collect();
+            // The outputs' names follow the page value (the template
+            // derives the thumbnail's), so one fingerprint covers them all.
+            let url = named(&f.base, s.fingerprint, &key_refs);
+            let states = frame_outputs
+                .iter()
+                .zip(keys)
+                .map(|(o, key)| {
+                    let path = site.output_of(&o.name(&url));
+                    if path == f.source {
+                        // Optimised in place: the source *is* the output. It
+                        // is up to date while it still holds what we wrote.
+                        let ours = source.as_ref().is_ok_and(|b| cache.matches(&path, b));
+                        let freshness = if ours && !force {
+                            Freshness::Fresh
+                        } else {
+                            Freshness::Stale
+                        };
+                        OutputState {
+                            kind: o.kind(),
+                            path,
+                            key,
+                            freshness,
+                        }
                     } else {
-                        Freshness::Stale
-                    },
-                    path: png_path,
-                    key: png_key,
-                }
-            } else {
-                output_state(site, png_path, png_key, cache, force)
+                        output_state(site, o.kind(), path, key, cache, force)
+                    }
+                })
+                .collect();
+            let state = FrameState {
+                readable: source.is_ok(),
+                outputs: states,
+                url,
             };
-            let thumb = output_state(
-                site,
-                site.output_of(&thumb_name(&url)),
-                thumb_key,
-                cache,
-                force,
-            );
-            (
-                FrameState {
-                    source,
-                    png,
-                    thumb,
-                    url,
-                },
-                source_hash,
-            )
+            (state, source, source_hash)
         })
         .collect();
-    let hashes: Option<Vec<String>> = frames.iter().map(|(_, h)| h.clone()).collect();
-    let gif = match (&page.gif, hashes) {
-        (Some(g), Some(hashes)) => {
+    let hashes: Option<Vec<String>> = frames.iter().map(|(_, _, h)| h.clone()).collect();
+    let animation = match (&page.animation, hashes) {
+        (Some(a), Some(hashes)) => {
             let refs: Vec<&str> = hashes.iter().map(String::as_str).collect();
-            let key = output_key("gif", &format!("{:?}", s.gif), &refs);
-            let url = named(&g.base, s.fingerprint, &[&key]);
-            Some(GifState {
-                output: output_state(site, site.output_of(&url), key, cache, force),
-                url,
-            })
+            let gallery_outputs = outputs::gallery_outputs(s);
+            let keys: Vec<String> = gallery_outputs
+                .iter()
+                .map(|o| key_of(*o, s, &refs))
+                .collect();
+            let key_refs: Vec<&str> = keys.iter().map(String::as_str).collect();
+            let url = named(&a.base, s.fingerprint, &key_refs);
+            let outputs = gallery_outputs
+                .iter()
+                .zip(keys)
+                .map(|(o, key)| {
+                    let path = site.output_of(&o.name(&url));
+                    output_state(site, o.kind(), path, key, cache, force)
+                })
+                .collect();
+            Some(AnimationState { outputs, url })
         }
         _ => None,
     };
-    PageState {
-        frames: frames.into_iter().map(|(f, _)| f).collect(),
-        gif,
-    }
+    let (frames, sources) = frames.into_iter().map(|(f, s, _)| (f, s)).unzip();
+    (PageState { frames, animation }, sources)
 }
 
 fn output_state(
     site: &Site,
-    path: std::path::PathBuf,
+    kind: Kind,
+    path: PathBuf,
     key: String,
     cache: &Cache,
     force: bool,
 ) -> OutputState {
-    let freshness = match std::fs::read(site.abs(&path)) {
-        Err(_) => Freshness::Missing,
-        Ok(_) if force => Freshness::Stale,
-        Ok(bytes) if cache.is_fresh(&path, &key, &bytes) => Freshness::Fresh,
-        Ok(_) => Freshness::Stale,
+    let freshness = match site.read_existing(&path) {
+        None => Freshness::Missing,
+        Some(_) if force => Freshness::Stale,
+        Some(bytes) if cache.is_fresh(&path, &key, &bytes) => Freshness::Fresh,
+        Some(_) => Freshness::Stale,
     };
     OutputState {
+        kind,
         path,
         key,
         freshness,
     }
-}
-
-/// Reads a frame, refusing paths that resolve outside the site.
-pub fn read_source(site: &Site, source: &Path, page: &Path) -> Result<Vec<u8>> {
-    site.check_on_disk(source, page)?;
-    std::fs::read(site.abs(source)).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => Error::MissingSource {
-            path: source.to_path_buf(),
-            page: page.to_path_buf(),
-        },
-        _ => Error::io(source, e),
-    })
 }

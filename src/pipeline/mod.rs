@@ -1,10 +1,23 @@
-//! The pipeline over a whole site: plan every output, decide what is fresh,
-//! build the rest in parallel, report; `check` and `clean` over the same plan.
+//! The pipeline over a whole site, one file per step:
+//!
+//! ```text
+//! plan (pages -> frames and animation) -> fresh (keys, names, what is stale)
+//!   -> execute (make what is stale, in parallel) -> sink (write, cache, report)
+//!   -> rewrite (pages' front matter) -> report
+//! ```
+//!
+//! `check` and `clean` walk the same plan and freshness without writing
+//! outputs; `validate` holds the checks `build` and `check` share; `files`
+//! makes the same outputs from files named on the command line.
 
-pub mod build;
 pub mod cache;
 pub mod check;
 pub mod clean;
+pub mod execute;
+pub mod files;
 pub mod fresh;
 pub mod plan;
 pub mod report;
+mod rewrite;
+mod sink;
+mod validate;

@@ -9,11 +9,13 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 use crate::frontmatter::{self, Manifest, Scalar};
+use crate::naming::{common_stem, split_frame_number, strip_fingerprint};
+use crate::outputs;
 use crate::pipeline::cache::Cache;
+use crate::site::paths::front_matter_path;
+use crate::site::Site;
 
-use crate::site::{strip_fingerprint, thumb_name, Site};
-
-/// One frame of a gallery and the two files made from it.
+/// One frame of a gallery, which its frame outputs are made from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FramePlan {
     /// The front-matter value (relative to the output root), as written.
@@ -22,25 +24,20 @@ pub struct FramePlan {
     pub base: PathBuf,
     /// Site-relative source render.
     pub source: PathBuf,
-    /// Site-relative optimised copy the page refers to now.
-    pub png: PathBuf,
-    /// Site-relative thumbnail the page refers to now.
-    pub thumb: PathBuf,
     /// Where the value sits in the page, to rewrite it; `None` for a frame
     /// found in the source root continuing the gallery's numbering, whose
     /// entry the build appends (gallery sync).
     pub scalar: Option<Scalar>,
 }
 
-/// The page's animation.
+/// The page's animation: the `images` entry its gallery outputs are named
+/// after (the GIF, and the videos beside it).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct GifPlan {
+pub struct AnimationPlan {
     /// The `image_name` value, as written.
     pub url: PathBuf,
     /// The same without a fingerprint.
     pub base: PathBuf,
-    /// Site-relative GIF the page refers to now.
-    pub output: PathBuf,
     pub scalar: Scalar,
 }
 
@@ -50,8 +47,8 @@ pub struct PagePlan {
     /// Site-relative page path.
     pub page: PathBuf,
     pub frames: Vec<FramePlan>,
-    /// The animated GIF made from the frames, if the page names one.
-    pub gif: Option<GifPlan>,
+    /// The animation made from the frames, if the page names one.
+    pub animation: Option<AnimationPlan>,
     /// Hand-made assets the page refers to (site-relative): only checked.
     pub checked: Vec<PathBuf>,
     /// The page's text when it was planned (a rewrite refuses to touch a
@@ -60,12 +57,28 @@ pub struct PagePlan {
 }
 
 impl PagePlan {
-    /// Every file this page's build writes.
-    pub fn outputs(&self) -> impl Iterator<Item = &Path> {
-        self.frames
+    /// Every output the page's values name now (site-relative), of the
+    /// kinds the settings ask for.
+    pub fn outputs(&self, site: &Site) -> Vec<PathBuf> {
+        let s = &site.settings;
+        let frame_outputs = outputs::frame_outputs(s);
+        let mut out: Vec<PathBuf> = self
+            .frames
             .iter()
-            .flat_map(|f| [f.png.as_path(), f.thumb.as_path()])
-            .chain(self.gif.as_ref().map(|g| g.output.as_path()))
+            .flat_map(|f| {
+                frame_outputs
+                    .iter()
+                    .map(|o| site.output_of(&o.name(&f.url)))
+            })
+            .collect();
+        if let Some(a) = &self.animation {
+            out.extend(
+                outputs::gallery_outputs(s)
+                    .iter()
+                    .map(|o| site.output_of(&o.name(&a.url))),
+            );
+        }
+        out
     }
 }
 
@@ -104,7 +117,11 @@ impl Plan {
 
 /// Reads one page and plans its outputs; `None` for a page with no manifest.
 pub fn plan_page(site: &Site, page: &Path, cache: &Cache) -> Result<Option<PagePlan>> {
-    let text = std::fs::read_to_string(site.abs(page)).map_err(|e| Error::io(page, e))?;
+    let bytes = site.read(page, page)?;
+    let text = String::from_utf8(bytes).map_err(|_| Error::Manifest {
+        path: page.to_path_buf(),
+        message: "not UTF-8 text".into(),
+    })?;
     let Some(root) = frontmatter::parse(&text, page)? else {
         return Ok(None);
     };
@@ -115,12 +132,10 @@ pub fn plan_page(site: &Site, page: &Path, cache: &Cache) -> Result<Option<PageP
 
     let mut frames = Vec::with_capacity(manifest.gallery.len());
     for entry in &manifest.gallery {
-        let url = site.check_front_matter_path(&entry.image_url.value, page)?;
+        let url = front_matter_path(&entry.image_url.value, page)?;
         let base = render_name(site, &url, cache);
         frames.push(FramePlan {
             source: site.source_of(&base),
-            png: site.output_of(&url),
-            thumb: site.output_of(&thumb_name(&url)),
             scalar: Some(entry.image_url.clone()),
             base,
             url,
@@ -130,7 +145,7 @@ pub fn plan_page(site: &Site, page: &Path, cache: &Cache) -> Result<Option<PageP
 
     let mut image_paths = Vec::with_capacity(manifest.images.len());
     for entry in &manifest.images {
-        let url = site.check_front_matter_path(&entry.image_name.value, page)?;
+        let url = front_matter_path(&entry.image_name.value, page)?;
         image_paths.push((url, &entry.image_name));
     }
     let animation = if frames.is_empty() {
@@ -144,11 +159,10 @@ pub fn plan_page(site: &Site, page: &Path, cache: &Cache) -> Result<Option<PageP
         .filter(|(p, _)| Some(p) != animation.as_ref())
         .map(|(p, _)| site.output_of(p))
         .collect();
-    let gif = animation.and_then(|url| {
+    let animation = animation.and_then(|url| {
         let scalar = image_paths.iter().find(|(u, _)| *u == url)?.1.clone();
-        Some(GifPlan {
+        Some(AnimationPlan {
             base: strip_fingerprint(&url).unwrap_or_else(|| url.clone()),
-            output: site.output_of(&url),
             scalar,
             url,
         })
@@ -157,7 +171,7 @@ pub fn plan_page(site: &Site, page: &Path, cache: &Cache) -> Result<Option<PageP
     Ok(Some(PagePlan {
         page: page.to_path_buf(),
         frames,
-        gif,
+        animation,
         checked,
         text,
     }))
@@ -176,8 +190,8 @@ fn render_name(site: &Site, url: &Path, cache: &Cache) -> PathBuf {
         return url.to_path_buf();
     };
     let named_so = site.source_of(url);
-    let is_render = site.abs(&named_so).exists() && !cache.is_generated(&named_so);
-    if is_render && !site.abs(&site.source_of(&base)).exists() {
+    let is_render = site.is_file(&named_so) && !cache.is_generated(&named_so);
+    if is_render && !site.is_file(&site.source_of(&base)) {
         url.to_path_buf()
     } else {
         base
@@ -188,7 +202,7 @@ fn render_name(site: &Site, url: &Path, cache: &Cache) -> PathBuf {
 /// (`Leg-Gastrocnemius-17.png` after `...-16.png`), in order, as frames to
 /// append. Only when every frame shares one name with a number.
 fn new_frames(site: &Site, frames: &[FramePlan]) -> Vec<FramePlan> {
-    let (Some(stem), Some(last)) = (common_stem(frames), frames.last()) else {
+    let (Some(stem), Some(last)) = (frames_stem(frames), frames.last()) else {
         return Vec::new();
     };
     let Some((_, mut n)) = split_frame_number(&last.base) else {
@@ -204,13 +218,11 @@ fn new_frames(site: &Site, frames: &[FramePlan]) -> Vec<FramePlan> {
         n += 1;
         let url = last.base.with_file_name(format!("{stem}-{n}.{ext}"));
         let source = site.source_of(&url);
-        if !site.abs(&source).is_file() {
+        if !site.is_file(&source) {
             return found;
         }
         found.push(FramePlan {
             source,
-            png: site.output_of(&url),
-            thumb: site.output_of(&thumb_name(&url)),
             scalar: None,
             base: url.clone(),
             url,
@@ -234,7 +246,7 @@ fn gallery_animation(
         [] => Ok(None),
         [one] => Ok(Some((*one).clone())),
         several => {
-            let stem = common_stem(frames);
+            let stem = frames_stem(frames);
             let chosen = stem.as_deref().and_then(|stem| {
                 several.iter().find(|p| {
                     let p = strip_fingerprint(p).unwrap_or_else(|| p.to_path_buf());
@@ -256,26 +268,9 @@ fn gallery_animation(
     }
 }
 
-/// `Name` when every frame is `Name-<number>.<ext>`.
-pub fn common_stem(frames: &[FramePlan]) -> Option<String> {
-    let mut stem: Option<String> = None;
-    for f in frames {
-        let (base, _) = split_frame_number(&f.base)?;
-        match &stem {
-            None => stem = Some(base),
-            Some(s) if *s == base => {}
-            Some(_) => return None,
-        }
-    }
-    stem
-}
-
-/// `Leg-Gastrocnemius-12.png` -> (`Leg-Gastrocnemius`, 12).
-pub fn split_frame_number(url: &Path) -> Option<(String, u32)> {
-    let stem = url.file_stem()?.to_str()?;
-    let (base, n) = stem.rsplit_once('-')?;
-    let n = n.parse().ok()?;
-    (!base.is_empty()).then(|| (base.to_string(), n))
+/// `Name` when every frame's render is `Name-<number>.<ext>`.
+fn frames_stem(frames: &[FramePlan]) -> Option<String> {
+    common_stem(frames.iter().map(|f| f.base.as_path()))
 }
 
 #[cfg(test)]
@@ -288,8 +283,6 @@ mod tests {
                 url: PathBuf::from(u),
                 base: PathBuf::from(u),
                 source: PathBuf::new(),
-                png: PathBuf::new(),
-                thumb: PathBuf::new(),
                 scalar: None,
             })
             .collect()
@@ -323,15 +316,6 @@ mod tests {
         let imgs = vec![PathBuf::from("A.gif"), PathBuf::from("B.gif")];
         let e = gallery_animation(&imgs, &f, Path::new("p.md")).unwrap_err();
         assert!(e.to_string().contains("X.gif"), "{e}");
-    }
-
-    #[test]
-    fn frame_numbers_split() {
-        assert_eq!(
-            split_frame_number(Path::new("a/Leg-Gastrocnemius-12.png")),
-            Some(("Leg-Gastrocnemius".into(), 12))
-        );
-        assert_eq!(split_frame_number(Path::new("a/Leg.png")), None);
     }
 
     #[test]

@@ -9,22 +9,16 @@ use serde::Serialize;
 use crate::error::Error;
 use crate::pipeline::cache::slash;
 
-/// Kind of a written file, as the JSON report names it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Kind {
-    Gif,
-    Png,
-    Thumb,
-    Page,
-}
+/// The report's kind for a rewritten page (outputs use `Kind::report_name`).
+pub const PAGE: &str = "page";
 
 /// A file written (or, with `--dry-run`, that would be written).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Written {
     /// Site-relative, with `/`.
     pub path: String,
-    pub kind: Kind,
+    /// `gif`, `png`, `thumb` or `page`.
+    pub kind: &'static str,
     pub bytes: u64,
 }
 
@@ -78,7 +72,7 @@ pub struct Report {
 }
 
 impl Report {
-    pub fn add_written(&mut self, path: &Path, kind: Kind, bytes: usize) {
+    pub fn add_written(&mut self, path: &Path, kind: &'static str, bytes: usize) {
         self.written.push(Written {
             path: slash(path),
             kind,

@@ -1,31 +1,24 @@
-//! The site: its root, its settings, its pages, and the path conventions
-//! that tie a front-matter path to files on disk.
+//! The site: its root, its settings, its pages, and the only door between
+//! site-relative paths and the file system.
 //!
 //! All paths the library hands around are relative to the site root (that is
-//! also how they appear in messages and in the JSON report); this module is
-//! the one place that joins them to the root, and the one place that decides
-//! whether a path from a page is allowed to be touched at all.
+//! also how they appear in messages and in the JSON report). This module is
+//! the one place that joins them to the root, and every read and write of a
+//! site file goes through [`Site::read`], [`Site::write`] and their
+//! siblings, which refuse a path that resolves outside the site before any
+//! other I/O on it.
 
+mod discover;
 pub mod fs;
+pub mod paths;
 
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
+
+pub use fs::WriteOutcome;
 
 use crate::error::{Error, Result};
-use crate::frontmatter;
 use crate::settings::{Overrides, Settings, SiteConfig};
-
-/// Folders never searched for pages, whatever `_config.yml` says.
-const ALWAYS_SKIPPED: &[&str] = &[
-    "_site",
-    ".git",
-    ".jekyll-cache",
-    "node_modules",
-    "vendor",
-    "target",
-];
-
-/// Page file extensions Jekyll renders.
-const PAGE_EXTENSIONS: &[&str] = &["md", "markdown", "html"];
+use paths::is_plain_relative;
 
 /// An opened site: root folder, `_config.yml` contents and resolved settings.
 #[derive(Debug, Clone)]
@@ -35,6 +28,8 @@ pub struct Site {
     /// The same folder, canonical: what "inside the site" is checked against.
     canonical_root: PathBuf,
     pub config: SiteConfig,
+    /// Every setting given (by `urlimg`, `_config.yml` or flags) and where from.
+    pub overrides: Overrides,
     pub settings: Settings,
 }
 
@@ -59,18 +54,13 @@ impl Site {
             Err(e) => return Err(Error::io("_config.yml", e)),
         };
         let config = SiteConfig::parse(&text, Path::new("_config.yml"))?;
-        let mut base = Overrides::default();
-        if let Some(output) = config.output_from_urlimg() {
-            base.output = Some(output);
-        }
-        let settings = base
-            .merge(config.overrides.clone())
-            .merge(flags.clone())
-            .resolve();
+        let overrides = config.overrides().merge(flags.clone());
+        let settings = overrides.resolve();
         let site = Site {
             root: root.to_path_buf(),
             canonical_root,
             config,
+            overrides,
             settings,
         };
         for (key, dir) in [
@@ -80,24 +70,27 @@ impl Site {
             site.check_setting_path(key, dir)?;
         }
         // Lossy output written over the renders would lose them for good.
-        if site.in_place() && site.settings.png.lossy {
-            return Err(Error::Config {
-                file: PathBuf::from("_config.yml"),
-                key: "assetgen.png_lossy".into(),
-                message: "cannot be used when source and output are the same folder: \
-                          it would overwrite the renders"
-                    .into(),
-            });
+        if site.in_place() && site.settings.png_lossy {
+            return Err(site.config_error(
+                "png_lossy",
+                "cannot be used when source and output are the same folder: \
+                 it would overwrite the renders",
+            ));
         }
         Ok(site)
     }
 
-    fn check_setting_path(&self, key: &str, dir: &Path) -> Result<()> {
-        let bad = |message: &str| Error::Config {
+    /// An error about a setting.
+    fn config_error(&self, key: &str, message: &str) -> Error {
+        Error::Config {
             file: PathBuf::from("_config.yml"),
             key: format!("assetgen.{key}"),
-            message: format!("'{}' {message}", dir.display()),
-        };
+            message: message.to_string(),
+        }
+    }
+
+    fn check_setting_path(&self, key: &str, dir: &Path) -> Result<()> {
+        let bad = |message: &str| self.config_error(key, &format!("'{}' {message}", dir.display()));
         if !is_plain_relative(dir) {
             return Err(bad("must be a folder inside the site"));
         }
@@ -109,7 +102,8 @@ impl Site {
         Ok(())
     }
 
-    /// The file system path of a site-relative path.
+    /// The file system path of a site-relative path. Only for messages
+    /// and for handing to a user; I/O goes through the methods below.
     pub fn abs(&self, rel: &Path) -> PathBuf {
         self.root.join(rel)
     }
@@ -119,92 +113,19 @@ impl Site {
         self.settings.source == self.settings.output
     }
 
-    /// Every page under the root whose first line is `---`, sorted, as
-    /// site-relative paths.
-    pub fn discover_pages(&self) -> Result<Vec<PathBuf>> {
-        let mut pages = Vec::new();
-        let walker = walkdir::WalkDir::new(&self.root)
-            .follow_links(false)
-            .sort_by_file_name()
-            .into_iter()
-            .filter_entry(|e| e.depth() == 0 || !self.is_skipped(e.path()));
-        for entry in walker {
-            let entry = entry.map_err(|e| {
-                let path = e.path().map(|p| self.rel(p)).unwrap_or_default();
-                Error::Io {
-                    path,
-                    source: e.into(),
-                }
-            })?;
-            if !entry.file_type().is_file() {
-                continue;
-            }
-            let path = entry.path();
-            let is_page = path
-                .extension()
-                .and_then(|e| e.to_str())
-                .is_some_and(|e| PAGE_EXTENSIONS.contains(&e));
-            if is_page && starts_with_fence(path) {
-                pages.push(self.rel(path));
-            }
-        }
-        Ok(pages)
+    /// Source of a front-matter path: `<source>/P`.
+    pub fn source_of(&self, p: &Path) -> PathBuf {
+        self.settings.source.join(p)
     }
 
-    /// Site-relative form of a path under the root.
-    fn rel(&self, path: &Path) -> PathBuf {
-        path.strip_prefix(&self.root).unwrap_or(path).to_path_buf()
-    }
-
-    fn is_skipped(&self, path: &Path) -> bool {
-        let rel = self.rel(path);
-        if let Some(name) = rel.file_name().and_then(|n| n.to_str()) {
-            if rel.components().count() == 1 && ALWAYS_SKIPPED.contains(&name) {
-                return true;
-            }
-        }
-        if rel.starts_with(&self.settings.source) || rel.starts_with(&self.settings.output) {
-            return true;
-        }
-        let rel_str = rel.to_string_lossy().replace('\\', "/");
-        self.config
-            .exclude
-            .iter()
-            .any(|pattern| exclude_matches(pattern, &rel_str))
-    }
-
-    /// Checks a path written in a page (relative to the output root) and
-    /// returns it as a clean relative path. Refuses absolute paths, `..`,
-    /// URLs and anything else that could name a file outside the site.
-    pub fn check_front_matter_path(&self, value: &str, page: &Path) -> Result<PathBuf> {
-        let refuse = |reason: &str| Error::UnsafePath {
-            page: page.to_path_buf(),
-            value: value.to_string(),
-            reason: reason.to_string(),
-        };
-        if value.contains("://") || value.starts_with("//") {
-            return Err(refuse("a URL, not a file of this site"));
-        }
-        if value.contains('\\') || value.contains('\0') {
-            return Err(refuse("backslashes and NUL are not allowed in paths"));
-        }
-        let path = Path::new(value);
-        if path.is_absolute() || value.starts_with('/') {
-            return Err(refuse(
-                "absolute paths are not allowed; write it relative to the image folder",
-            ));
-        }
-        if !is_plain_relative(path) {
-            return Err(refuse("'..' would leave the site root"));
-        }
-        Ok(path
-            .components()
-            .filter(|c| matches!(c, Component::Normal(_)))
-            .collect())
+    /// Published copy of a front-matter path: `<output>/P`.
+    pub fn output_of(&self, p: &Path) -> PathBuf {
+        self.settings.output.join(p)
     }
 
     /// Checks, on disk, that `rel` does not resolve outside the site through
     /// a symlink (the file, or the nearest existing folder above it).
+    /// `page` is the page the path came from, for the message.
     pub fn check_on_disk(&self, rel: &Path, page: &Path) -> Result<()> {
         let mut probe = self.abs(rel);
         loop {
@@ -229,200 +150,68 @@ impl Site {
         }
     }
 
-    /// Source of a front-matter path: `<source>/P`.
-    pub fn source_of(&self, p: &Path) -> PathBuf {
-        self.settings.source.join(p)
+    /// Reads a file a page needs (a render, a page): missing is
+    /// [`Error::MissingSource`], listed in `page`.
+    pub fn read(&self, rel: &Path, page: &Path) -> Result<Vec<u8>> {
+        self.check_on_disk(rel, page)?;
+        std::fs::read(self.abs(rel)).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => Error::MissingSource {
+                path: rel.to_path_buf(),
+                page: page.to_path_buf(),
+            },
+            _ => Error::io(rel, e),
+        })
     }
 
-    /// Published copy of a front-matter path: `<output>/P`.
-    pub fn output_of(&self, p: &Path) -> PathBuf {
-        self.settings.output.join(p)
+    /// Reads a generated file if it is there and inside the site (`None`
+    /// otherwise: it will be made, or refused when written).
+    pub fn read_existing(&self, rel: &Path) -> Option<Vec<u8>> {
+        self.check_on_disk(rel, rel).ok()?;
+        std::fs::read(self.abs(rel)).ok()
     }
-}
 
-/// Thumbnail name of a front-matter path: `name-thumb.ext`.
-pub fn thumb_name(p: &Path) -> PathBuf {
-    with_stem_suffix(p, "-thumb")
-}
-
-/// Length of the fingerprint in generated names (hex digits).
-pub const FINGERPRINT_LEN: usize = 8;
-
-/// `dir/Name-1.png` + `3fa2c9d1` -> `dir/Name-1-3fa2c9d1.png`.
-pub fn with_fingerprint(p: &Path, fp: &str) -> PathBuf {
-    with_stem_suffix(p, &format!("-{fp}"))
-}
-
-/// Appends to the file stem, before the extension. The site's template
-/// derives URLs by splitting on '.', so generated names add no dot.
-fn with_stem_suffix(p: &Path, suffix: &str) -> PathBuf {
-    let stem = p
-        .file_stem()
-        .map(|s| s.to_string_lossy())
-        .unwrap_or_default();
-    let name = match p.extension() {
-        Some(ext) => format!("{stem}{suffix}.{}", ext.to_string_lossy()),
-        None => format!("{stem}{suffix}"),
-    };
-    p.with_file_name(name)
-}
-
-/// `dir/Name-1-3fa2c9d1.png` -> `dir/Name-1.png`; `None` when the name
-/// carries no fingerprint.
-pub fn strip_fingerprint(p: &Path) -> Option<PathBuf> {
-    let stem = p.file_stem()?.to_str()?;
-    let (base, fp) = stem.rsplit_once('-')?;
-    let is_fp = fp.len() == FINGERPRINT_LEN
-        && fp
-            .bytes()
-            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
-    if !is_fp || base.is_empty() {
-        return None;
+    /// True when `rel` is a regular file inside the site.
+    pub fn is_file(&self, rel: &Path) -> bool {
+        self.check_on_disk(rel, rel).is_ok() && self.abs(rel).is_file()
     }
-    Some(match p.extension() {
-        Some(ext) => p.with_file_name(format!("{base}.{}", ext.to_string_lossy())),
-        None => p.with_file_name(base),
-    })
-}
 
-/// A path made only of normal components (no root, no `..`, not empty).
-fn is_plain_relative(p: &Path) -> bool {
-    p.components().next().is_some()
-        && p.components()
-            .all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
-}
+    /// Writes `bytes` to `rel` atomically unless it already holds them,
+    /// refusing a path that resolves outside the site (`page` names the
+    /// page it is for, in that message).
+    pub fn write(&self, rel: &Path, bytes: &[u8], page: &Path) -> Result<WriteOutcome> {
+        self.check_on_disk(rel, page)?;
+        fs::write_if_changed(&self.abs(rel), bytes, rel)
+    }
 
-fn starts_with_fence(path: &Path) -> bool {
-    use std::io::Read;
-    let mut head = [0u8; 16];
-    let Ok(mut file) = std::fs::File::open(path) else {
-        return false;
-    };
-    let mut filled = 0;
-    while filled < head.len() {
-        match file.read(&mut head[filled..]) {
-            Ok(0) | Err(_) => break,
-            Ok(n) => filled += n,
-        }
+    /// Removes a generated file.
+    pub fn remove(&self, rel: &Path) -> Result<()> {
+        self.check_on_disk(rel, rel)?;
+        std::fs::remove_file(self.abs(rel)).map_err(|e| Error::io(rel, e))
     }
-    frontmatter::has_front_matter(&head[..filled])
-}
 
-/// Jekyll `exclude:` entries are site-relative paths (a folder excludes
-/// everything in it) and may use `*` wildcards, as in File.fnmatch.
-fn exclude_matches(pattern: &str, rel: &str) -> bool {
-    let pattern = pattern
-        .trim()
-        .trim_start_matches("./")
-        .trim_end_matches('/');
-    if pattern.is_empty() {
-        return false;
+    /// Takes the site's lock, calling `on_wait` once if another run holds it.
+    pub fn lock(&self, on_wait: impl FnOnce()) -> Result<fs::SiteLock> {
+        fs::lock_site(&self.root, on_wait)
     }
-    if !pattern.contains('/') && !pattern.contains('*') {
-        // A bare name: that entry at the root (Jekyll matches from the root).
-        return rel == pattern || rel.starts_with(&format!("{pattern}/"));
-    }
-    let depth = pattern.split('/').count();
-    let prefix: Vec<&str> = rel.split('/').take(depth).collect();
-    if prefix.len() < depth {
-        return false;
-    }
-    glob_match(pattern, &prefix.join("/"))
-}
 
-/// `*` matches any run of characters except '/'; everything else is literal.
-fn glob_match(pattern: &str, text: &str) -> bool {
-    let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
-    let (mut pi, mut ti, mut star, mut mark) = (0, 0, None, 0);
-    while ti < t.len() {
-        if pi < p.len() && p[pi] == '*' {
-            star = Some(pi);
-            mark = ti;
-            pi += 1;
-        } else if pi < p.len() && p[pi] == t[ti] {
-            pi += 1;
-            ti += 1;
-        } else if let Some(s) = star.filter(|_| t[mark] != '/') {
-            pi = s + 1;
-            mark += 1;
-            ti = mark;
+    /// A page named on the command line (relative to the site root or to
+    /// the current folder), as a site-relative path.
+    pub fn page_arg(&self, page: &Path) -> Result<PathBuf> {
+        let in_site = self.root.join(page);
+        let path = if in_site.is_file() {
+            in_site
         } else {
-            return false;
-        }
-    }
-    p[pi..].iter().all(|&c| c == '*')
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn thumb_names_add_no_dot() {
-        assert_eq!(
-            thumb_name(Path::new("muscles/png/Leg-Gastrocnemius-1.png")),
-            PathBuf::from("muscles/png/Leg-Gastrocnemius-1-thumb.png")
-        );
-    }
-
-    #[test]
-    fn fingerprints_round_trip_without_extra_dots() {
-        let p = Path::new("muscles/png/Leg-Gastrocnemius-1.png");
-        let f = with_fingerprint(p, "3fa2c9d1");
-        assert_eq!(
-            f,
-            PathBuf::from("muscles/png/Leg-Gastrocnemius-1-3fa2c9d1.png")
-        );
-        assert_eq!(
-            thumb_name(&f),
-            PathBuf::from("muscles/png/Leg-Gastrocnemius-1-3fa2c9d1-thumb.png")
-        );
-        assert_eq!(strip_fingerprint(&f).as_deref(), Some(p));
-        assert_eq!(strip_fingerprint(p), None);
-        assert_eq!(strip_fingerprint(Path::new("a/X-3FA2C9D1.png")), None);
-    }
-
-    #[test]
-    fn excludes_match_like_jekyll() {
-        assert!(exclude_matches("vendor", "vendor/x.md"));
-        assert!(exclude_matches("tests/", "tests/fixtures/site/pages/a.md"));
-        assert!(exclude_matches("README.md", "README.md"));
-        assert!(!exclude_matches("README.md", "docs/README.md"));
-        assert!(exclude_matches("*.gemspec", "x.gemspec"));
-        assert!(exclude_matches("drafts/*.md", "drafts/a.md"));
-        assert!(!exclude_matches("drafts/*.md", "pages/a.md"));
-        assert!(!exclude_matches("src", "srcs/a.md"));
-    }
-
-    fn site() -> Site {
-        Site {
-            root: PathBuf::from("."),
-            canonical_root: PathBuf::from("/"),
-            config: SiteConfig::default(),
-            settings: Settings::default(),
-        }
-    }
-
-    #[test]
-    fn front_matter_paths_may_not_leave_the_site() {
-        let s = site();
-        let page = Path::new("p.md");
-        assert!(s
-            .check_front_matter_path("muscles/png/A-1.png", page)
-            .is_ok());
-        for bad in [
-            "../secret.png",
-            "/etc/passwd",
-            "a/../../b.png",
-            "https://x/y.png",
-            "a\\b.png",
-        ] {
-            let e = s.check_front_matter_path(bad, page).unwrap_err();
-            assert!(e.to_string().starts_with("p.md: refusing path"), "{e}");
-        }
-        assert_eq!(
-            s.check_front_matter_path("./a/b.png", page).unwrap(),
-            PathBuf::from("a/b.png")
-        );
+            page.to_path_buf()
+        };
+        let usage = |message: String| Error::Site {
+            path: page.to_path_buf(),
+            message,
+        };
+        let real = path
+            .canonicalize()
+            .map_err(|_| usage("no such page".into()))?;
+        real.strip_prefix(&self.canonical_root)
+            .map(Path::to_path_buf)
+            .map_err(|_| usage(format!("not inside the site {}", self.root.display())))
     }
 }

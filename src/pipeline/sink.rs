@@ -1,0 +1,118 @@
+//! Where a build's results go, shared by its worker threads: each output
+//! is written (atomically, through the site, unless it is a dry run),
+//! recorded in the cache with the key it was made from, and listed in the
+//! report, written or up to date.
+
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard};
+
+use crate::error::{Error, Result};
+use crate::pipeline::cache::{slash, Cache};
+use crate::pipeline::fresh::OutputState;
+use crate::pipeline::report::{PageDiff, Report, PAGE};
+use crate::site::{Site, WriteOutcome};
+
+pub struct Sink<'a> {
+    site: &'a Site,
+    dry_run: bool,
+    report: Mutex<Report>,
+    cache: Mutex<Cache>,
+}
+
+impl<'a> Sink<'a> {
+    /// A sink whose cache starts as `cache` (what the build began with).
+    pub fn new(site: &'a Site, dry_run: bool, cache: Cache) -> Self {
+        Sink {
+            site,
+            dry_run,
+            report: Mutex::new(Report {
+                dry_run,
+                ..Report::default()
+            }),
+            cache: Mutex::new(cache),
+        }
+    }
+
+    pub fn error(&self, e: &Error) {
+        lock(&self.report).add_error(e);
+    }
+
+    /// Reports `e` and stands for a value that could not be made.
+    pub fn error_then_none<T>(&self, e: &Error) -> Option<T> {
+        self.error(e);
+        None
+    }
+
+    pub fn up_to_date(&self, path: &Path) {
+        lock(&self.report).up_to_date.push(slash(path));
+    }
+
+    /// Counts a frame's source bytes and its optimised copy's, for the summary.
+    pub fn count_optimised(&self, source: usize, optimised: usize) {
+        let mut report = lock(&self.report);
+        report.source_bytes += source as u64;
+        report.optimised_bytes += optimised as u64;
+    }
+
+    /// Writes one output (unless dry run) and records what it was made
+    /// from; `render` when the output is the render itself, optimised in
+    /// place. `page` is the page it is for (named if the path is refused).
+    pub fn write(&self, o: &OutputState, bytes: &[u8], page: &Path, render: bool) -> Result<()> {
+        let outcome = if self.dry_run {
+            match self.site.read_existing(&o.path) {
+                Some(existing) if existing == bytes => WriteOutcome::Unchanged,
+                _ => WriteOutcome::Written,
+            }
+        } else {
+            self.site.write(&o.path, bytes, page)?
+        };
+        {
+            let mut report = lock(&self.report);
+            match outcome {
+                WriteOutcome::Written => {
+                    report.add_written(&o.path, o.kind.report_name(), bytes.len())
+                }
+                WriteOutcome::Unchanged => report.up_to_date.push(slash(&o.path)),
+            }
+        }
+        lock(&self.cache).record(&o.path, bytes, &o.key, render);
+        Ok(())
+    }
+
+    /// Writes a page (unless dry run, when its change is kept as a diff);
+    /// pages are the user's, not recorded in the cache.
+    pub fn write_page(
+        &self,
+        path: &Path,
+        bytes: &[u8],
+        diff: impl FnOnce() -> String,
+    ) -> Result<()> {
+        if self.dry_run {
+            lock(&self.report).diffs.push(PageDiff {
+                path: slash(path),
+                diff: diff(),
+            });
+        } else {
+            self.site.write(path, bytes, path)?;
+        }
+        lock(&self.report).add_written(path, PAGE, bytes.len());
+        Ok(())
+    }
+
+    /// The report, with the cache saved (unless dry run).
+    pub fn finish(self) -> Report {
+        let mut report = self.report.into_inner().unwrap_or_else(|e| e.into_inner());
+        if !self.dry_run {
+            let mut cache = self.cache.into_inner().unwrap_or_else(|e| e.into_inner());
+            if let Err(e) = cache.save(&self.site.root) {
+                report.add_error(&e);
+            }
+        }
+        report
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic in another worker must not hide this one's results.
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}

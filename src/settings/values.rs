@@ -1,0 +1,266 @@
+//! The types settings take, and the parsers that turn text into them.
+//!
+//! Every value reaches assetgen as text: a `_config.yml` scalar or a
+//! command-line flag. One parser per setting (named in the table) turns
+//! that text into its type, so a bad value gets the same message wherever
+//! it came from; [`Value::show`] writes a value back the way a user would
+//! type it, which is also what the cache keys and the settings dump hold.
+
+use std::fmt;
+use std::path::PathBuf;
+
+/// How a setting's value is written back as text, and which words it
+/// takes when it is one of a few.
+pub trait Value {
+    /// The accepted words, for settings that take one of a few; empty
+    /// when any text of the right form goes.
+    const CHOICES: &'static [&'static str] = &[];
+    /// A flag for this type may be given bare (`--fingerprint` = true).
+    const BARE_FLAG: Option<&'static str> = None;
+    /// The value as a user would write it.
+    fn show(&self) -> String;
+}
+
+macro_rules! shown_by_display {
+    ($($t:ty),*) => {$(
+        impl Value for $t {
+            fn show(&self) -> String {
+                self.to_string()
+            }
+        }
+    )*};
+}
+shown_by_display!(u8, u16, u32);
+
+impl Value for bool {
+    const CHOICES: &'static [&'static str] = &["true", "false"];
+    const BARE_FLAG: Option<&'static str> = Some("true");
+    fn show(&self) -> String {
+        self.to_string()
+    }
+}
+
+impl Value for PathBuf {
+    fn show(&self) -> String {
+        self.to_string_lossy().replace('\\', "/")
+    }
+}
+
+impl<T: Value> Value for Option<T> {
+    fn show(&self) -> String {
+        self.as_ref().map_or_else(|| AUTO.to_string(), Value::show)
+    }
+}
+
+/// The word for "not set: derive it" in optional settings (`gif_width: auto`).
+pub const AUTO: &str = "auto";
+
+/// A setting that is one of a few named values.
+pub trait Choice: Sized + Copy + 'static {
+    /// Every value with its name; the first name of a value is how it is shown.
+    const NAMED: &'static [(&'static str, Self)];
+}
+
+/// Defines a [`Choice`] enum with its names, `Display` and [`Value`].
+macro_rules! choice {
+    (
+        $(#[$meta:meta])*
+        pub enum $name:ident {
+            $( $(#[doc = $doc:literal])* $variant:ident = $text:literal $(| $alias:literal)*, )+
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum $name {
+            $( $(#[doc = $doc])* $variant, )+
+        }
+
+        impl Choice for $name {
+            const NAMED: &'static [(&'static str, Self)] =
+                &[ $( ($text, $name::$variant), $( ($alias, $name::$variant), )* )+ ];
+        }
+
+        impl Value for $name {
+            const CHOICES: &'static [&'static str] = &[ $( $text, )+ ];
+            fn show(&self) -> String {
+                self.to_string()
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(match self { $( $name::$variant => $text, )+ })
+            }
+        }
+    };
+}
+
+choice! {
+    /// Where the GIF's colours come from when a pixel falls between palette entries.
+    pub enum Dither {
+        /// Nearest palette colour: smallest files, may band on gradients.
+        None = "none",
+        /// 8x8 Bayer threshold: stable from frame to frame, so differencing still works.
+        Ordered = "ordered",
+        /// Floyd–Steinberg error diffusion: smoothest stills, but the noise crawls
+        /// between frames and costs bytes.
+        Diffusion = "diffusion" | "floyd-steinberg",
+    }
+}
+
+choice! {
+    /// Which ancillary PNG chunks the optimised copies keep.
+    pub enum Strip {
+        /// Keep everything.
+        None = "none",
+        /// Drop what does not affect rendering; keep colour profile chunks.
+        Safe = "safe",
+        /// Drop every ancillary chunk.
+        All = "all",
+    }
+}
+
+/// An opaque sRGB colour (the page colour that semi-transparent pixels are
+/// blended onto in the GIF, which has no partial transparency).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Rgb(pub [u8; 3]);
+
+impl Rgb {
+    pub const WHITE: Rgb = Rgb([255, 255, 255]);
+
+    /// `#rrggbb`, `rrggbb`, `#rgb`, or one of a few names.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.to_ascii_lowercase().as_str() {
+            "white" => return Some(Rgb::WHITE),
+            "black" => return Some(Rgb([0, 0, 0])),
+            _ => {}
+        }
+        let hex = s.strip_prefix('#').unwrap_or(s);
+        let digit = |i: usize| u8::from_str_radix(hex.get(i..i + 1)?, 16).ok();
+        match hex.len() {
+            6 => {
+                let byte = |i: usize| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok();
+                Some(Rgb([byte(0)?, byte(2)?, byte(4)?]))
+            }
+            3 => Some(Rgb([digit(0)? * 17, digit(1)? * 17, digit(2)? * 17])),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Rgb {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let [r, g, b] = self.0;
+        write!(f, "#{r:02x}{g:02x}{b:02x}")
+    }
+}
+
+impl Value for Rgb {
+    fn show(&self) -> String {
+        self.to_string()
+    }
+}
+
+/// A parser: text to a setting's value, or what the setting accepts.
+pub type Parsed<T> = Result<T, String>;
+
+/// An integer from `lo` to `hi`; `what` says what it is in messages.
+pub fn int<T: TryFrom<u64>>(lo: u64, hi: u64, what: &'static str) -> impl Fn(&str) -> Parsed<T> {
+    move |v| {
+        let n: u64 = v
+            .trim()
+            .parse()
+            .map_err(|_| format!("expected {what}, got '{v}'"))?;
+        if n < lo || n > hi {
+            return Err(format!("expected {what} from {lo} to {hi}, got {n}"));
+        }
+        T::try_from(n).map_err(|_| format!("expected {what}, got '{v}'"))
+    }
+}
+
+/// `true`/`false` (also `yes`/`no`, `on`/`off`, as YAML 1.1 has them).
+pub fn boolean() -> impl Fn(&str) -> Parsed<bool> {
+    |v| match v.trim() {
+        "true" | "yes" | "on" => Ok(true),
+        "false" | "no" | "off" => Ok(false),
+        other => Err(format!("expected true or false, got '{other}'")),
+    }
+}
+
+/// A folder inside the site, relative to its root (slashes at either end
+/// are dropped, so `/assets/images/` works as in `urlimg`).
+pub fn folder() -> impl Fn(&str) -> Parsed<PathBuf> {
+    |v| {
+        let p = v.trim().trim_matches('/');
+        if p.is_empty() {
+            return Err("expected a folder inside the site, got an empty path".into());
+        }
+        Ok(PathBuf::from(p))
+    }
+}
+
+/// One of a [`Choice`]'s names.
+pub fn choice<T: Choice + Value>() -> impl Fn(&str) -> Parsed<T> {
+    |v| {
+        let v = v.trim();
+        T::NAMED
+            .iter()
+            .find(|(name, _)| *name == v)
+            .map(|(_, value)| *value)
+            .ok_or_else(|| format!("expected one of {}, got '{v}'", T::CHOICES.join(", ")))
+    }
+}
+
+/// A colour: `#rrggbb`, `#rgb`, `white` or `black`.
+pub fn colour() -> impl Fn(&str) -> Parsed<Rgb> {
+    |v| Rgb::parse(v.trim()).ok_or_else(|| format!("expected a colour like '#ffffff', got '{v}'"))
+}
+
+/// `auto` (derive the value) or what `inner` accepts.
+pub fn optional<T>(inner: impl Fn(&str) -> Parsed<T>) -> impl Fn(&str) -> Parsed<Option<T>> {
+    move |v| {
+        if v.trim() == AUTO {
+            Ok(None)
+        } else {
+            inner(v).map(Some).map_err(|e| format!("{e} (or {AUTO})"))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn colours_parse() {
+        assert_eq!(Rgb::parse("#ffffff"), Some(Rgb::WHITE));
+        assert_eq!(Rgb::parse("fff"), Some(Rgb::WHITE));
+        assert_eq!(Rgb::parse("#12345"), None);
+        assert_eq!(Rgb::parse("#ééé"), None);
+        assert_eq!(Rgb([1, 2, 255]).to_string(), "#0102ff");
+    }
+
+    #[test]
+    fn choices_take_their_names_and_aliases_and_show_the_first() {
+        let parse = choice::<Dither>();
+        assert_eq!(parse("floyd-steinberg"), Ok(Dither::Diffusion));
+        assert_eq!(Dither::Diffusion.show(), "diffusion");
+        assert_eq!(Dither::CHOICES, ["none", "ordered", "diffusion"]);
+        let e = parse("fs").unwrap_err();
+        assert_eq!(e, "expected one of none, ordered, diffusion, got 'fs'");
+    }
+
+    #[test]
+    fn integers_say_their_range() {
+        let parse = int::<u16>(2, 256, "a number of colours");
+        assert_eq!(parse(" 64 "), Ok(64));
+        assert_eq!(
+            parse("999").unwrap_err(),
+            "expected a number of colours from 2 to 256, got 999"
+        );
+        let width = optional(int::<u32>(1, 65_535, "a width in pixels"));
+        assert_eq!(width("auto"), Ok(None));
+        assert_eq!(width("480"), Ok(Some(480)));
+        assert!(width("wide").unwrap_err().ends_with("(or auto)"));
+    }
+}

@@ -1,0 +1,159 @@
+//! Finding the pages: every `.md`, `.markdown` or `.html` file under the
+//! root whose first line is `---`, except where Jekyll would not look
+//! (its own folders, `exclude:`) and the image folders themselves.
+
+use std::path::{Path, PathBuf};
+
+use super::Site;
+use crate::error::{Error, Result};
+use crate::frontmatter;
+
+/// Folders never searched for pages, whatever `_config.yml` says.
+const ALWAYS_SKIPPED: &[&str] = &[
+    "_site",
+    ".git",
+    ".jekyll-cache",
+    "node_modules",
+    "vendor",
+    "target",
+];
+
+/// Page file extensions Jekyll renders.
+pub const PAGE_EXTENSIONS: &[&str] = &["md", "markdown", "html"];
+
+impl Site {
+    /// Every page under the root whose first line is `---`, sorted, as
+    /// site-relative paths.
+    pub fn discover_pages(&self) -> Result<Vec<PathBuf>> {
+        let mut pages = Vec::new();
+        let walker = walkdir::WalkDir::new(&self.root)
+            .follow_links(false)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_entry(|e| e.depth() == 0 || !self.is_skipped(e.path()));
+        for entry in walker {
+            let entry = entry.map_err(|e| {
+                let path = e.path().map(|p| self.rel(p)).unwrap_or_default();
+                Error::Io {
+                    path,
+                    source: e.into(),
+                }
+            })?;
+            if !entry.file_type().is_file() {
+                continue;
+            }
+            let path = entry.path();
+            if is_page_name(path) && starts_with_fence(path) {
+                pages.push(self.rel(path));
+            }
+        }
+        Ok(pages)
+    }
+
+    /// Site-relative form of a path under the root.
+    pub(crate) fn rel(&self, path: &Path) -> PathBuf {
+        path.strip_prefix(&self.root).unwrap_or(path).to_path_buf()
+    }
+
+    fn is_skipped(&self, path: &Path) -> bool {
+        let rel = self.rel(path);
+        if let Some(name) = rel.file_name().and_then(|n| n.to_str()) {
+            if rel.components().count() == 1 && ALWAYS_SKIPPED.contains(&name) {
+                return true;
+            }
+        }
+        if rel.starts_with(&self.settings.source) || rel.starts_with(&self.settings.output) {
+            return true;
+        }
+        let rel_str = rel.to_string_lossy().replace('\\', "/");
+        self.config
+            .exclude
+            .iter()
+            .any(|pattern| exclude_matches(pattern, &rel_str))
+    }
+}
+
+/// A file name Jekyll renders as a page.
+pub fn is_page_name(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| PAGE_EXTENSIONS.contains(&e))
+}
+
+fn starts_with_fence(path: &Path) -> bool {
+    use std::io::Read;
+    let mut head = [0u8; 16];
+    let Ok(mut file) = std::fs::File::open(path) else {
+        return false;
+    };
+    let mut filled = 0;
+    while filled < head.len() {
+        match file.read(&mut head[filled..]) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => filled += n,
+        }
+    }
+    frontmatter::has_front_matter(&head[..filled])
+}
+
+/// Jekyll `exclude:` entries are site-relative paths (a folder excludes
+/// everything in it) and may use `*` wildcards, as in File.fnmatch.
+fn exclude_matches(pattern: &str, rel: &str) -> bool {
+    let pattern = pattern
+        .trim()
+        .trim_start_matches("./")
+        .trim_end_matches('/');
+    if pattern.is_empty() {
+        return false;
+    }
+    if !pattern.contains('/') && !pattern.contains('*') {
+        // A bare name: that entry at the root (Jekyll matches from the root).
+        return rel == pattern || rel.starts_with(&format!("{pattern}/"));
+    }
+    let depth = pattern.split('/').count();
+    let prefix: Vec<&str> = rel.split('/').take(depth).collect();
+    if prefix.len() < depth {
+        return false;
+    }
+    glob_match(pattern, &prefix.join("/"))
+}
+
+/// `*` matches any run of characters except '/'; everything else is literal.
+fn glob_match(pattern: &str, text: &str) -> bool {
+    let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
+    let (mut pi, mut ti, mut star, mut mark) = (0, 0, None, 0);
+    while ti < t.len() {
+        if pi < p.len() && p[pi] == '*' {
+            star = Some(pi);
+            mark = ti;
+            pi += 1;
+        } else if pi < p.len() && p[pi] == t[ti] {
+            pi += 1;
+            ti += 1;
+        } else if let Some(s) = star.filter(|_| t[mark] != '/') {
+            pi = s + 1;
+            mark += 1;
+            ti = mark;
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|&c| c == '*')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn excludes_match_like_jekyll() {
+        assert!(exclude_matches("vendor", "vendor/x.md"));
+        assert!(exclude_matches("tests/", "tests/fixtures/site/pages/a.md"));
+        assert!(exclude_matches("README.md", "README.md"));
+        assert!(!exclude_matches("README.md", "docs/README.md"));
+        assert!(exclude_matches("*.gemspec", "x.gemspec"));
+        assert!(exclude_matches("drafts/*.md", "drafts/a.md"));
+        assert!(!exclude_matches("drafts/*.md", "pages/a.md"));
+        assert!(!exclude_matches("src", "srcs/a.md"));
+    }
+}
