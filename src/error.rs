@@ -15,23 +15,28 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[non_exhaustive]
 pub enum Error {
     /// Reading or writing a file failed.
-    #[error("{}: {source}", path.display())]
+    #[error("{}: {}", path.display(), plain(source))]
     Io {
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
 
-    /// A setting in `_config.yml` or on the command line is invalid.
-    #[error("{}: {key}: {message}", file.display())]
+    /// A setting in `_config.yml` or on the command line is invalid, or
+    /// `_config.yml` cannot be parsed.
+    #[error("{}", config_line(file, *at, key, message))]
     Config {
         /// `_config.yml`, or `command line` for flags.
         file: PathBuf,
+        /// Line and column in the file, when known.
+        at: Option<(u64, u64)>,
+        /// `assetgen.gif_delay`, `--gif-delay`; empty for the file as a whole.
         key: String,
         message: String,
     },
 
-    /// The site folder itself is unusable (no such folder, no `_config.yml`).
+    /// The site folder, or an argument naming something in it, is unusable
+    /// (no such folder, no `_config.yml`, a page that is not a page).
     #[error("{}: {message}", path.display())]
     Site { path: PathBuf, message: String },
 
@@ -59,6 +64,19 @@ pub enum Error {
     /// A frame the page refers to does not exist.
     #[error("{}: missing (listed in {})", path.display(), page.display())]
     MissingSource { path: PathBuf, page: PathBuf },
+
+    /// Several frames of one gallery are missing: one line for them all,
+    /// with a hint when they are where the other root would have them.
+    #[error("{}: {} of {total} frames missing under {}/{hint}", page.display(), files.len(), folder.display())]
+    MissingFrames {
+        page: PathBuf,
+        /// The folder they were looked for in (their common folder).
+        folder: PathBuf,
+        files: Vec<PathBuf>,
+        total: usize,
+        /// Empty, or what the user probably meant ("; ...").
+        hint: String,
+    },
 
     /// An image that cannot be decoded (corrupt, truncated, not a PNG, too large).
     #[error("{}: {message}", path.display())]
@@ -94,6 +112,7 @@ impl Error {
             | Error::Manifest { path, .. }
             | Error::UnsafePath { page: path, .. }
             | Error::MissingSource { path, .. }
+            | Error::MissingFrames { page: path, .. }
             | Error::Decode { path, .. }
             | Error::FrameSize { path, .. }
             | Error::Encode { path, .. } => path,
@@ -106,4 +125,30 @@ impl Error {
             source,
         }
     }
+}
+
+/// An I/O error as a user reads it: "permission denied", not
+/// "Permission denied (os error 13)".
+pub fn plain(e: &std::io::Error) -> String {
+    let text = e.to_string();
+    let text = match text.find(" (os error") {
+        Some(i) => &text[..i],
+        None => &text,
+    };
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(c) => c.to_lowercase().chain(chars).collect(),
+        None => text.to_string(),
+    }
+}
+
+/// `_config.yml:3:13: assetgen.gif_delay: expected ...`
+fn config_line(file: &std::path::Path, at: Option<(u64, u64)>, key: &str, message: &str) -> String {
+    let at = at.map_or(String::new(), |(l, c)| format!(":{l}:{c}"));
+    let key = if key.is_empty() {
+        String::new()
+    } else {
+        format!(" {key}:")
+    };
+    format!("{}{at}:{key} {message}", file.display())
 }

@@ -33,6 +33,8 @@ mod site;
 
 pub use error::{Error, Result};
 pub use kind::Kind;
+pub use naming::natural_cmp;
+pub use outputs::encoders;
 pub use settings::{
     markdown_table as settings_markdown_table, setting, Dither, Origin, Overrides, Rgb, Setting,
     Settings, Strip, SETTINGS,

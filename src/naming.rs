@@ -73,9 +73,62 @@ pub fn common_stem<'a>(paths: impl IntoIterator<Item = &'a Path>) -> Option<Stri
     stem
 }
 
+/// Orders names as a person would: runs of digits compare as numbers, so
+/// `Leg-2.png` comes before `Leg-10.png` (a shell's `*` gives 1, 10..16,
+/// 2..9). Written here because it is a dozen lines and the crates that do
+/// it (`natord`) are unmaintained.
+pub fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
+    use std::cmp::Ordering;
+    let (mut x, mut y) = (a.as_bytes(), b.as_bytes());
+    loop {
+        match (x.first(), y.first()) {
+            (None, None) => return a.cmp(b),
+            (None, Some(_)) => return Ordering::Less,
+            (Some(_), None) => return Ordering::Greater,
+            (Some(c), Some(d)) if c.is_ascii_digit() && d.is_ascii_digit() => {
+                let digits = |s: &[u8]| s.iter().take_while(|b| b.is_ascii_digit()).count();
+                let (m, n) = (digits(x), digits(y));
+                // Compare as numbers: leading zeros aside, longer is larger.
+                let strip = |s: &[u8]| {
+                    let z = s.iter().take_while(|&&b| b == b'0').count();
+                    s[z..].to_vec()
+                };
+                let (p, q) = (strip(&x[..m]), strip(&y[..n]));
+                let order = p.len().cmp(&q.len()).then_with(|| p.cmp(&q));
+                if order != Ordering::Equal {
+                    return order;
+                }
+                x = &x[m..];
+                y = &y[n..];
+            }
+            (Some(c), Some(d)) => {
+                if c != d {
+                    return c.cmp(d);
+                }
+                x = &x[1..];
+                y = &y[1..];
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn natural_order_reads_numbers_as_numbers() {
+        let mut names = vec![
+            "L-10.png", "L-2.png", "L-1.png", "L-16.png", "L-9.png", "K-3.png",
+        ];
+        names.sort_by(|a, b| natural_cmp(a, b));
+        assert_eq!(
+            names,
+            ["K-3.png", "L-1.png", "L-2.png", "L-9.png", "L-10.png", "L-16.png"]
+        );
+        assert_eq!(natural_cmp("a-02", "a-2"), std::cmp::Ordering::Less);
+        assert_eq!(natural_cmp("a", "a-1"), std::cmp::Ordering::Less);
+    }
 
     #[test]
     fn thumb_names_add_no_dot() {

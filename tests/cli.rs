@@ -51,14 +51,45 @@ impl Sandbox {
         s
     }
 
+    /// One gallery with its renders in the output root, as the real site
+    /// keeps them (`source: assets/images`); `setting` is added to the config.
+    fn in_place_site_with(setting: &str) -> Sandbox {
+        let s = Sandbox::gallery_site();
+        std::fs::remove_file(s.path(GALLERIES[1].0)).unwrap();
+        for n in 1..=16 {
+            let other = format!("assets-src/muscles/png/{}-{n}.png", GALLERIES[1].1);
+            std::fs::remove_file(s.path(&other)).unwrap();
+        }
+        std::fs::create_dir_all(s.path("assets/images")).unwrap();
+        std::fs::rename(
+            s.path("assets-src/muscles"),
+            s.path("assets/images/muscles"),
+        )
+        .unwrap();
+        let mut config = std::fs::read_to_string(s.path("_config.yml")).unwrap();
+        config.push_str(&format!("\nassetgen:\n{setting}  png_effort: 0\n"));
+        std::fs::write(s.path("_config.yml"), config).unwrap();
+        s
+    }
+
+    fn in_place_site() -> Sandbox {
+        Sandbox::in_place_site_with("  source: assets/images\n")
+    }
+
     fn path(&self, rel: &str) -> PathBuf {
         self.dir.path().join(rel)
     }
 
     fn run(&self, args: &[&str]) -> Run {
+        self.run_in("", args)
+    }
+
+    /// Runs from the folder `rel` inside the site.
+    fn run_in(&self, rel: &str, args: &[&str]) -> Run {
         let out: Output = Command::new(env!("CARGO_BIN_EXE_assetgen"))
             .args(args)
-            .current_dir(self.dir.path())
+            .current_dir(self.path(rel))
+            .env_remove("NO_COLOR")
             .output()
             .unwrap();
         Run {
@@ -228,24 +259,36 @@ fn missing_renders_are_named_and_the_rest_is_built() {
     let s = Sandbox::fixture_site();
     let r = s.run(&["check"]);
     assert_eq!(r.code, 1);
+    // A page whose renders are all missing is one line, not sixteen.
     for missing in [
-        "assets-src/muscles/png/Leg-1.png: missing (listed in pages/muscle_leg.md)",
-        "assets-src/muscles/png/Leg-16.png: missing",
-        "assets-src/muscles/png/Leg-MedialHeadOfGastrocnemius-7.png: missing (listed in pages/muscles/muscle_leg_medialheadofgastrocnemius.md)",
+        "pages/muscle_leg.md: 16 of 16 frames missing under assets-src/muscles/png/\n",
+        "pages/muscles/muscle_leg_medialheadofgastrocnemius.md: 16 of 16 frames missing under assets-src/muscles/png/\n",
         "assets/images/flowchart_seg.gif: missing (listed in pages/methods_5_segmentation.md)",
         "assets/images/neural-small.gif: missing",
     ] {
         assert!(r.stdout.contains(missing), "{missing} not in:\n{}", r.stdout);
     }
+    assert!(!r.stdout.contains("Leg-1.png"), "{}", r.stdout);
     assert!(r.stdout.lines().all(|l| !l.is_empty()));
+    // --verbose lists every file under its page.
+    let r = s.run(&["check", "-v"]);
+    for file in [
+        "Leg-1.png",
+        "Leg-16.png",
+        "Leg-MedialHeadOfGastrocnemius-7.png",
+    ] {
+        let line = format!("    assets-src/muscles/png/{file}\n");
+        assert!(r.stdout.contains(&line), "{file} not in:\n{}", r.stdout);
+    }
 
     let r = s.run(&["build", "--json"]);
     assert_eq!(r.code, 1);
     let errors = r.json()["errors"].as_array().unwrap().clone();
     assert!(
-        errors
-            .iter()
-            .any(|e| e["path"] == "assets-src/muscles/png/Leg-3.png"),
+        errors.iter().any(|e| e["path"] == "pages/muscle_leg.md"
+            && e["files"]
+                .as_array()
+                .is_some_and(|f| f.len() == 16 && f[2] == "assets-src/muscles/png/Leg-3.png")),
         "{errors:?}"
     );
     // The pages with renders are built all the same.
@@ -336,10 +379,12 @@ fn settings_errors_exit_2_naming_the_key() {
     let r = s.run(&["build"]);
     assert_eq!(r.code, 2);
     assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+    // file:line:column of the value, as compilers write it.
+    let line = config.lines().count() + 3;
     assert!(
-        r.stderr.contains(
-            "_config.yml: assetgen.gif_colors: expected a number of colours from 2 to 256, got 999"
-        ),
+        r.stderr.contains(&format!(
+            "_config.yml:{line}:15: assetgen.gif_colors: expected a number of colours from 2 to 256, got 999"
+        )),
         "{}",
         r.stderr
     );
@@ -424,6 +469,7 @@ fn gif_command_encodes_frames_and_names_the_odd_one() {
 
     let r = s.run(&[
         "gif",
+        "--no-sort",
         "-o",
         "x.gif",
         &frames[0],
@@ -548,7 +594,8 @@ fn deleted_or_edited_outputs_are_rebuilt_and_check_says_so() {
     let r = s.run(&["check"]);
     assert_eq!(r.code, 1);
     assert!(
-        r.stdout.contains(&format!("{png}: not built yet")),
+        r.stdout
+            .contains(&format!("{png}: deleted since it was built")),
         "{}",
         r.stdout
     );
@@ -591,7 +638,11 @@ fn a_changed_setting_rebuilds_only_what_it_shapes() {
         "50",
         "--force",
     ]);
-    assert_eq!(r.json()["up_to_date"].as_array().unwrap().len(), 66);
+    // --force makes everything again; the bytes come out the same, so
+    // nothing is rewritten, and the report says "unchanged", not "up to date".
+    let json = r.json();
+    assert_eq!(json["unchanged"].as_array().unwrap().len(), 66, "{json}");
+    assert_eq!(json["up_to_date"].as_array().unwrap().len(), 0, "{json}");
 }
 
 #[test]
@@ -891,22 +942,7 @@ fn fingerprinting_renames_outputs_and_rewrites_only_those_values() {
 /// and fingerprinted outputs sit next to them.
 #[test]
 fn in_place_renders_survive_fingerprinting_and_clean() {
-    let s = Sandbox::gallery_site();
-    // One gallery is enough.
-    std::fs::remove_file(s.path(GALLERIES[1].0)).unwrap();
-    for n in 1..=16 {
-        let other = format!("assets-src/muscles/png/{}-{n}.png", GALLERIES[1].1);
-        std::fs::remove_file(s.path(&other)).unwrap();
-    }
-    std::fs::create_dir_all(s.path("assets/images")).unwrap();
-    std::fs::rename(
-        s.path("assets-src/muscles"),
-        s.path("assets/images/muscles"),
-    )
-    .unwrap();
-    let mut config = std::fs::read_to_string(s.path("_config.yml")).unwrap();
-    config.push_str("\nassetgen:\n  source: assets/images\n  png_effort: 0\n");
-    std::fs::write(s.path("_config.yml"), config).unwrap();
+    let s = Sandbox::in_place_site();
     let render = |n: u32| format!("assets/images/muscles/png/Leg-Gastrocnemius-{n}.png");
     let pixels =
         |rel: &str| decode_png(&std::fs::read(s.path(rel)).unwrap(), Path::new(rel)).unwrap();
@@ -1011,7 +1047,13 @@ fn prune_removes_entries_whose_renders_are_gone_and_only_on_request() {
     // Without --prune a missing render is an error and the page stays.
     let r = s.run(&["build", "-q"]);
     assert_eq!(r.code, 1);
-    assert!(r.stderr.contains("Leg-Gastrocnemius-3.png"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains(
+            "muscle_leg-gastrocnemius.md: 2 of 16 frames missing under assets-src/muscles/png/"
+        ),
+        "{}",
+        r.stderr
+    );
     assert_eq!(std::fs::read_to_string(s.path(leg)).unwrap(), text);
 
     // --dry-run shows the removal as a diff and writes nothing.
@@ -1108,4 +1150,254 @@ fn crc32(data: &[u8]) -> u32 {
         }
     }
     !crc
+}
+
+// A user's first hour: the traps a new user fell into, each kept shut.
+
+#[test]
+fn one_build_reaches_the_fixed_point_in_place() {
+    // The first build replaces each render by its optimised copy; check
+    // must pass right after it, and a second build must find nothing to do.
+    let s = Sandbox::in_place_site();
+    let r = s.run(&["build", "-q"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = s.run(&["check"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let r = s.run(&["build", "--json"]);
+    let json = r.json();
+    assert_eq!(json["written"].as_array().unwrap().len(), 0, "{json}");
+    assert_eq!(json["up_to_date"].as_array().unwrap().len(), 33, "{json}");
+}
+
+#[test]
+fn check_says_when_in_place_renders_are_not_optimised_yet() {
+    let s = Sandbox::in_place_site();
+    let r = s.run(&["check"]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stdout.contains(
+            "assets/images/muscles/png/Leg-Gastrocnemius-1.png: a new render, not optimised yet"
+        ),
+        "{}",
+        r.stdout
+    );
+    assert!(!r.stdout.contains("changed since"), "{}", r.stdout);
+}
+
+#[test]
+fn renders_in_the_output_root_without_source_get_a_hint() {
+    let s = Sandbox::in_place_site_with("");
+    let r = s.run(&["check"]);
+    assert_eq!(r.code, 1);
+    let page = GALLERIES[0].0;
+    let line = r.stdout.lines().find(|l| l.starts_with(page)).unwrap_or("");
+    assert!(
+        line.contains("16 of 16 frames missing under assets-src/muscles/png/")
+            && line.contains("source: assets/images"),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(
+        r.stdout.matches("frames missing").count(),
+        1,
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn gif_takes_frames_in_natural_order_unless_told_not_to() {
+    let s = Sandbox::gallery_site();
+    let stem = "assets-src/muscles/png/Leg-Gastrocnemius";
+    let natural: Vec<String> = (1..=16).map(|n| format!("{stem}-{n}.png")).collect();
+    // What a shell's `*` gives: 1, 10, 11, ..., 16, 2, ..., 9.
+    let mut shell = natural.clone();
+    shell.sort();
+    assert_ne!(shell, natural);
+    let gif = |name: &str, extra: &[&str], frames: &[String]| {
+        let mut args = vec!["gif", "-q", "-o", name];
+        args.extend_from_slice(extra);
+        args.extend(frames.iter().map(String::as_str));
+        let r = s.run(&args);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        std::fs::read(s.path(name)).unwrap()
+    };
+    let sorted = gif("natural.gif", &[], &natural);
+    assert_eq!(gif("shell.gif", &[], &shell), sorted);
+    assert_ne!(gif("kept.gif", &["--no-sort"], &shell), sorted);
+    let r = s.run(&["gif", "--help"]);
+    assert!(r.stdout.contains("--no-sort"), "{}", r.stdout);
+    assert!(r.stdout.contains("natural order"), "{}", r.stdout);
+}
+
+#[test]
+fn arguments_that_are_not_pages_are_usage_errors() {
+    let s = Sandbox::gallery_site();
+    std::fs::write(s.path("README.md"), "# A site\n").unwrap();
+    for (arg, says) in [
+        ("README.md", "not a page"),
+        ("_config.yml", "not a page"),
+        ("pages", "a folder"),
+        ("pages/nope.md", "no such page"),
+    ] {
+        let r = s.run(&["build", arg]);
+        assert_eq!(r.code, 2, "{arg}: {}", r.stderr);
+        assert_eq!(r.stderr.lines().count(), 1, "{arg}: {}", r.stderr);
+        assert!(
+            r.stderr.contains(arg) && r.stderr.contains(says),
+            "{arg}: {}",
+            r.stderr
+        );
+        assert!(!r.stderr.contains("os error"), "{}", r.stderr);
+    }
+    assert!(!s.path("assets").exists());
+    // --site must name the site's folder.
+    let r = s.run(&["check", "--site", "_config.yml"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+    assert!(!r.stderr.contains("os error"), "{}", r.stderr);
+}
+
+#[test]
+fn an_unreadable_page_is_an_error_naming_it() {
+    let s = Sandbox::gallery_site();
+    // Not UTF-8: it cannot be read as text, which a user must hear about.
+    std::fs::write(s.path("pages/broken.md"), b"---\ntitle: \xff\xfe\n---\n").unwrap();
+    let r = s.run(&["build", "-q"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("pages/broken.md"), "{}", r.stderr);
+    // The other pages are built all the same.
+    assert!(s
+        .path("assets/images/muscles/gif/Leg-Gastrocnemius.gif")
+        .is_file());
+}
+
+#[test]
+fn an_unreadable_config_is_a_configuration_error() {
+    let s = Sandbox::gallery_site();
+    std::fs::write(s.path("_config.yml"), b"title: \xff\xfe\n").unwrap();
+    let r = s.run(&["build"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+    assert!(r.stderr.contains("_config.yml"), "{}", r.stderr);
+}
+
+#[test]
+fn png_and_thumb_refuse_two_inputs_with_one_output_name() {
+    let s = Sandbox::gallery_site();
+    let frame = s.path("assets-src/muscles/png/Leg-Gastrocnemius-1.png");
+    for dir in ["a", "b"] {
+        std::fs::create_dir_all(s.path(dir)).unwrap();
+        std::fs::copy(&frame, s.path(&format!("{dir}/f.png"))).unwrap();
+    }
+    for cmd in ["png", "thumb"] {
+        let r = s.run(&[cmd, "-o", "out", "a/f.png", "b/f.png"]);
+        assert_eq!(r.code, 2, "{cmd}: {}", r.stderr);
+        assert!(
+            r.stderr.contains("a/f.png") && r.stderr.contains("b/f.png"),
+            "{cmd}: {}",
+            r.stderr
+        );
+        assert!(!s.path("out").exists(), "{cmd} wrote something");
+    }
+}
+
+#[test]
+fn the_site_is_found_from_a_folder_inside_it() {
+    let s = Sandbox::gallery_site();
+    let r = s.run_in("pages/muscles", &["build", "-q"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(s
+        .path("assets/images/muscles/gif/Leg-Gastrocnemius.gif")
+        .is_file());
+    assert!(!s.path("pages/muscles/assets").exists());
+    // A page named from there, relative to the current folder.
+    let r = s.run_in("pages/muscles", &["check", "muscle_leg-gastrocnemius.md"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+}
+
+#[test]
+fn dry_run_lists_what_a_build_would_do_without_touching_pixels() {
+    let s = Sandbox::gallery_site();
+    assert_eq!(s.run(&["build", "-q"]).code, 0);
+    touch_one_pixel(&s.path("assets-src/muscles/png/Leg-Gastrocnemius-4.png"));
+    let r = s.run(&["build", "--dry-run", "--json"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let json = r.json();
+    let written: Vec<(&str, &serde_json::Value)> = json["written"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| (w["path"].as_str().unwrap(), &w["bytes"]))
+        .collect();
+    assert_eq!(
+        written,
+        vec![
+            (
+                "assets/images/muscles/gif/Leg-Gastrocnemius.gif",
+                &serde_json::Value::Null
+            ),
+            (
+                "assets/images/muscles/png/Leg-Gastrocnemius-4-thumb.png",
+                &serde_json::Value::Null
+            ),
+            (
+                "assets/images/muscles/png/Leg-Gastrocnemius-4.png",
+                &serde_json::Value::Null
+            ),
+        ]
+    );
+    // The real build then writes exactly those.
+    let r = s.run(&["build", "--json"]);
+    let paths: Vec<&str> = written.iter().map(|w| w.0).collect();
+    assert_eq!(written_paths(&r), paths);
+}
+
+#[test]
+fn force_and_plurals_say_what_happened() {
+    let s = Sandbox::gallery_site();
+    assert_eq!(s.run(&["build", "-q"]).code, 0);
+    let r = s.run(&["build", "--force"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(!r.stderr.contains("up to date"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("66 made again with identical bytes"),
+        "{}",
+        r.stderr
+    );
+    touch_one_pixel(&s.path("assets-src/muscles/png/Leg-Gastrocnemius-4.png"));
+    let r = s.run(&["build", "--", GALLERIES[0].0]);
+    assert!(
+        r.stderr
+            .contains("wrote 3 files (1 GIF, 1 PNG, 1 thumbnail;"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn errors_are_coloured_only_when_asked_or_on_a_terminal() {
+    let s = Sandbox::gallery_site();
+    let r = s.run(&["build", "--color", "always", "pages/nope.md"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("\u{1b}["), "{:?}", r.stderr);
+    // Not a terminal: plain.
+    let r = s.run(&["build", "pages/nope.md"]);
+    assert!(r.stderr.starts_with("error: "), "{:?}", r.stderr);
+}
+
+#[test]
+fn completions_and_version_come_from_the_cli_definition() {
+    let s = Sandbox::gallery_site();
+    for shell in ["bash", "zsh", "fish"] {
+        let r = s.run(&["completions", shell]);
+        assert_eq!(r.code, 0, "{shell}: {}", r.stderr);
+        assert!(r.stdout.contains("gif-delay"), "{shell}");
+    }
+    let r = s.run(&["man"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains(".TH assetgen"), "{}", r.stdout);
+    let r = s.run(&["--version"]);
+    assert!(r.stdout.contains("oxipng"), "{}", r.stdout);
+    assert!(r.stdout.contains("features"), "{}", r.stdout);
 }

@@ -69,6 +69,7 @@ impl<S: Selection> SettingFlags<S> {
             o.set(key, value, Origin::CommandLine)
                 .map_err(|message| assetgen::Error::Config {
                     file: PathBuf::from("command line"),
+                    at: None,
                     key: format!("--{}", key.replace('_', "-")),
                     message,
                 })?;

@@ -1,5 +1,6 @@
 //! What the terminal shows: progress bars on stderr (only when it is a
-//! terminal), error lines, and the end-of-run summary.
+//! terminal), `error:`/`warning:` lines (coloured where colour is on), the
+//! end-of-run summary, and the JSON report when asked.
 
 use std::io::IsTerminal;
 use std::path::Path;
@@ -7,7 +8,9 @@ use std::time::Duration;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use assetgen::{Problem, Progress, Report, Site, SETTINGS};
+use assetgen::{CheckReport, Converted, Problem, Progress, Report, Site, SETTINGS};
+
+use super::{Color, OutputArgs};
 
 /// Two bars, pages and frames; hidden when stderr is not a terminal.
 pub struct Bars {
@@ -60,36 +63,249 @@ impl Progress for Bars {
     }
 }
 
-pub fn print_errors(errors: &[Problem]) {
-    for e in errors {
-        eprintln!("error: {}", e.message);
+/// `error: message` on stderr, the prefix in red where colour is on.
+pub fn error(message: &str) {
+    let style = anstyle::AnsiColor::Red.on_default().bold();
+    anstream::eprintln!("{style}error:{style:#} {message}");
+}
+
+/// `warning: message` on stderr, the prefix in yellow where colour is on.
+pub fn warning(message: &str) {
+    let style = anstyle::AnsiColor::Yellow.on_default().bold();
+    anstream::eprintln!("{style}warning:{style:#} {message}");
+}
+
+/// `1 file`, `2 files`.
+pub fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// How a command reports, from its `OutputArgs`.
+pub struct Printer {
+    json: bool,
+    quiet: bool,
+    verbose: bool,
+}
+
+impl Printer {
+    pub fn new(a: &OutputArgs) -> Printer {
+        anstream::ColorChoice::write_global(match a.color {
+            Color::Auto => anstream::ColorChoice::Auto,
+            Color::Always => anstream::ColorChoice::Always,
+            Color::Never => anstream::ColorChoice::Never,
+        });
+        Printer {
+            json: a.json,
+            quiet: a.quiet,
+            verbose: a.verbose,
+        }
+    }
+
+    /// Progress bars only for a person watching: not with --json or -q.
+    pub fn shows_progress(&self) -> bool {
+        !self.json && !self.quiet
+    }
+
+    fn json(&self, value: &impl serde::Serialize) -> Result<(), serde_json::Error> {
+        println!("{}", serde_json::to_string_pretty(value)?);
+        Ok(())
+    }
+
+    /// Errors, each on one line; with --verbose, the files a grouped one
+    /// stands for.
+    fn errors(&self, errors: &[Problem]) {
+        for e in errors {
+            error(&e.message);
+            if self.verbose {
+                for f in &e.files {
+                    eprintln!("    {f}");
+                }
+            }
+        }
+    }
+
+    pub fn build_report(&self, r: &Report) -> Result<(), serde_json::Error> {
+        if self.json {
+            return self.json(r);
+        }
+        for d in &r.diffs {
+            print!("{}", d.diff);
+        }
+        if self.verbose {
+            let verb = if r.dry_run { "would write" } else { "wrote" };
+            for w in &r.written {
+                println!("{verb} {}", w.path);
+            }
+            for p in &r.unchanged {
+                println!("made again, same bytes: {p}");
+            }
+            for p in &r.up_to_date {
+                println!("up to date: {p}");
+            }
+        }
+        self.errors(&r.errors);
+        if !self.quiet {
+            eprintln!("{}", build_summary(r));
+            if r.source_bytes > 0 {
+                let saved = 100.0 * (1.0 - r.optimised_bytes as f64 / r.source_bytes as f64);
+                eprintln!(
+                    "frames: {} of renders -> {} optimised ({saved:.0}% smaller)",
+                    human_bytes(r.source_bytes),
+                    human_bytes(r.optimised_bytes),
+                );
+            }
+        }
+        Ok(())
+    }
+
+    pub fn check_report(&self, r: &CheckReport) -> Result<(), serde_json::Error> {
+        if self.json {
+            return self.json(r);
+        }
+        for p in &r.problems {
+            println!("{}", p.message);
+            if self.verbose {
+                for f in &p.files {
+                    println!("    {f}");
+                }
+            }
+        }
+        if !self.quiet {
+            let found = match r.problems.len() {
+                0 => "all good".to_string(),
+                n => count(n, "problem", "problems"),
+            };
+            eprintln!(
+                "checked {}, {}: {found}",
+                count(r.pages, "page", "pages"),
+                count(r.frames, "frame", "frames")
+            );
+        }
+        Ok(())
+    }
+
+    pub fn clean_report(&self, r: &Report) -> Result<(), serde_json::Error> {
+        if self.json {
+            return self.json(r);
+        }
+        let verb = if r.dry_run { "would remove" } else { "removed" };
+        for p in &r.removed {
+            println!("{verb} {p}");
+        }
+        self.errors(&r.errors);
+        if !self.quiet {
+            eprintln!("{verb} {}", count(r.removed.len(), "file", "files"));
+        }
+        Ok(())
+    }
+
+    /// `gif`: the one file written.
+    pub fn wrote_file(
+        &self,
+        path: &Path,
+        bytes: u64,
+        frames: usize,
+    ) -> Result<(), serde_json::Error> {
+        if self.json {
+            return self.json(&serde_json::json!({
+                "written": [{ "path": path.to_string_lossy(), "kind": "gif", "bytes": bytes }],
+                "errors": [],
+            }));
+        }
+        if !self.quiet {
+            eprintln!(
+                "wrote {} ({}, {})",
+                path.display(),
+                human_bytes(bytes),
+                count(frames, "frame", "frames")
+            );
+        }
+        Ok(())
+    }
+
+    /// `png` and `thumb`: every file converted, and the failures.
+    pub fn converted(&self, dir: &Path, results: &[Converted]) -> Result<(), serde_json::Error> {
+        let (mut written, mut errors) = (Vec::new(), Vec::new());
+        for r in results {
+            match r {
+                Ok((path, bytes)) => written.push((path, *bytes)),
+                Err(e) => errors.push(Problem::from(e)),
+            }
+        }
+        if self.json {
+            let written: Vec<_> = written
+                .iter()
+                .map(|(p, b)| serde_json::json!({ "path": p.to_string_lossy(), "bytes": b }))
+                .collect();
+            return self.json(&serde_json::json!({ "written": written, "errors": errors }));
+        }
+        if self.verbose {
+            for (p, _) in &written {
+                println!("wrote {}", p.display());
+            }
+        }
+        self.errors(&errors);
+        if !self.quiet {
+            let total: u64 = written.iter().map(|(_, b)| b).sum();
+            eprintln!(
+                "wrote {} to {} ({})",
+                count(written.len(), "file", "files"),
+                dir.display(),
+                human_bytes(total)
+            );
+        }
+        Ok(())
     }
 }
 
-pub fn print_build_summary(r: &Report) {
-    let count = |k: &str| r.written.iter().filter(|w| w.kind == k).count();
+/// The build's last line: what was written, by kind, what was made again
+/// with the same bytes, what was already up to date, the errors.
+fn build_summary(r: &Report) -> String {
+    let kinds = [
+        ("gif", "GIF", "GIFs"),
+        ("png", "PNG", "PNGs"),
+        ("thumb", "thumbnail", "thumbnails"),
+        ("page", "page", "pages"),
+    ];
+    let by_kind: Vec<String> = kinds
+        .iter()
+        .filter_map(|(k, one, many)| {
+            let n = r.written.iter().filter(|w| w.kind == *k).count();
+            (n > 0).then(|| count(n, one, many))
+        })
+        .collect();
+    let mut parts = Vec::new();
     let verb = if r.dry_run { "would write" } else { "wrote" };
-    let out_bytes: u64 = r.written.iter().map(|w| w.bytes).sum();
-    eprintln!(
-        "{verb} {} files ({} GIFs, {} PNGs, {} thumbnails, {} pages, {}), {} up to date, {} errors in {:.1} s",
-        r.written.len(),
-        count("gif"),
-        count("png"),
-        count("thumb"),
-        count("page"),
-        human_bytes(out_bytes),
-        r.up_to_date.len(),
-        r.errors.len(),
-        r.elapsed_ms as f64 / 1000.0
-    );
-    if r.source_bytes > 0 {
-        let saved = 100.0 * (1.0 - r.optimised_bytes as f64 / r.source_bytes as f64);
-        eprintln!(
-            "frames: {} of renders -> {} optimised ({saved:.0}% smaller)",
-            human_bytes(r.source_bytes),
-            human_bytes(r.optimised_bytes),
-        );
+    let files = count(r.written.len(), "file", "files");
+    parts.push(match (by_kind.is_empty(), r.dry_run) {
+        (true, _) => format!("{verb} nothing"),
+        (false, true) => format!("{verb} {files} ({})", by_kind.join(", ")),
+        (false, false) => {
+            let bytes: u64 = r.written.iter().filter_map(|w| w.bytes).sum();
+            format!(
+                "{verb} {files} ({}; {})",
+                by_kind.join(", "),
+                human_bytes(bytes)
+            )
+        }
+    });
+    if !r.unchanged.is_empty() {
+        parts.push(format!(
+            "{} made again with identical bytes (not rewritten)",
+            r.unchanged.len()
+        ));
     }
+    if !r.up_to_date.is_empty() || r.unchanged.is_empty() {
+        parts.push(format!("{} up to date", r.up_to_date.len()));
+    }
+    if !r.errors.is_empty() {
+        parts.push(count(r.errors.len(), "error", "errors"));
+    }
+    format!(
+        "{} in {:.1} s",
+        parts.join(", "),
+        r.elapsed_ms as f64 / 1000.0
+    )
 }
 
 pub fn human_bytes(n: u64) -> String {

@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{GalleryOutput, Output};
+use super::{encoder, GalleryOutput, Output};
 use crate::image::decode::Rgba8;
 use crate::kind::Kind;
 use crate::settings::Settings;
@@ -18,8 +18,12 @@ impl Output for Gif {
         value.to_path_buf()
     }
 
-    fn encoder(&self) -> String {
-        String::new()
+    fn encoders(&self) -> &'static [&'static str] {
+        &[
+            encoder!("quantette", "QUANTETTE"),
+            encoder!("gif", "GIF"),
+            encoder!("fast_image_resize", "FAST_IMAGE_RESIZE"),
+        ]
     }
 }
 

@@ -21,6 +21,14 @@ use crate::image::decode::Rgba8;
 use crate::kind::Kind;
 use crate::settings::Settings;
 
+/// `name version` of an encoder crate as Cargo.lock pins it (see build.rs).
+macro_rules! encoder {
+    ($name:literal, $var:literal) => {
+        concat!($name, " ", env!(concat!("ASSETGEN_ENCODER_", $var)))
+    };
+}
+pub(crate) use encoder;
+
 /// What every output kind declares.
 pub trait Output: Sync {
     /// Which kind this is (its settings are those that shape this kind).
@@ -35,9 +43,10 @@ pub trait Output: Sync {
     /// belongs to (a frame's `image_url`, or the animation's `image_name`).
     fn name(&self, value: &Path) -> PathBuf;
 
-    /// Versions of the encoders that make it: with the settings that shape
-    /// it and its sources, what its cache key holds.
-    fn encoder(&self) -> String;
+    /// Versions of the encoder crates that make it: with the settings that
+    /// shape it and its sources, what its cache key holds (a new encoder
+    /// may make other bytes).
+    fn encoders(&self) -> &'static [&'static str];
 }
 
 /// An output made from one frame.
@@ -55,6 +64,16 @@ pub trait FrameOutput: Output {
 /// An output made from all of a gallery's frames, in order, all one size.
 pub trait GalleryOutput: Output {
     fn make(&self, frames: &[Rgba8], settings: &Settings) -> Result<Vec<u8>, String>;
+}
+
+/// Every encoder that shapes some output, once each (for `--version`).
+pub fn encoders() -> Vec<&'static str> {
+    let mut all: Vec<&'static str> = self::all()
+        .flat_map(|o| o.encoders().iter().copied())
+        .collect();
+    all.sort_unstable();
+    all.dedup();
+    all
 }
 
 /// Frame outputs, in the order they are made and listed.
@@ -92,7 +111,6 @@ pub fn gallery_output(kind: Kind) -> Option<&'static dyn GalleryOutput> {
 }
 
 /// Every registered output, frame ones first.
-#[cfg(test)]
 fn all() -> impl Iterator<Item = &'static dyn Output> {
     let frames = FRAME_OUTPUTS.iter().map(|o| *o as &dyn Output);
     frames.chain(GALLERY_OUTPUTS.iter().map(|o| *o as &dyn Output))

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{FrameOutput, Output};
+use super::{encoder, FrameOutput, Output};
 use crate::image::decode::Rgba8;
 use crate::image::png::encode_frame;
 use crate::kind::Kind;
@@ -20,8 +20,12 @@ impl Output for Png {
         value.to_path_buf()
     }
 
-    fn encoder(&self) -> String {
-        String::new()
+    fn encoders(&self) -> &'static [&'static str] {
+        &[
+            encoder!("oxipng", "OXIPNG"),
+            encoder!("libdeflater", "LIBDEFLATER"),
+            encoder!("quantizr", "QUANTIZR"),
+        ]
     }
 }
 

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{FrameOutput, Output};
+use super::{encoder, FrameOutput, Output};
 use crate::image::decode::Rgba8;
 use crate::image::thumb::thumbnail;
 use crate::kind::Kind;
@@ -21,8 +21,13 @@ impl Output for Thumb {
         thumb_name(value)
     }
 
-    fn encoder(&self) -> String {
-        String::new()
+    fn encoders(&self) -> &'static [&'static str] {
+        &[
+            encoder!("fast_image_resize", "FAST_IMAGE_RESIZE"),
+            encoder!("oxipng", "OXIPNG"),
+            encoder!("libdeflater", "LIBDEFLATER"),
+            encoder!("quantizr", "QUANTIZR"),
+        ]
     }
 }
 

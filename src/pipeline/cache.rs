@@ -27,9 +27,10 @@ use crate::error::Result;
 
 /// File name of the cache, in the site root.
 pub const FILE_NAME: &str = ".assetgen-cache.json";
-// 3: entries flag renders optimised in place. Older caches are dropped
-// (one rebuild) rather than trusted: they would list renders as outputs.
-const VERSION: u32 = 3;
+// 4: a render optimised in place keeps the hash of the bytes it was made
+// from, and entries a short hash of their sources. Older caches are
+// dropped (one rebuild) rather than trusted.
+const VERSION: u32 = 4;
 
 /// One generated file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -38,9 +39,24 @@ pub struct Entry {
     pub hash: String,
     /// What it was made from (see [`output_key`]).
     pub key: String,
-    /// A render optimised in place: the user's file, never removed.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub render: bool,
+    /// A short hash of its sources alone, to tell a user whether its frames
+    /// or its settings changed when it is stale.
+    pub sources: String,
+    /// For a render optimised in place (the user's file, never removed):
+    /// the hash of the render it was made from. That stays the frame's
+    /// identity for every other output, so replacing a render by its
+    /// lossless copy leaves its thumbnail and GIF up to date.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<String>,
+}
+
+/// What an output was made from, as the cache records it.
+#[derive(Debug, Clone, Copy)]
+pub struct Made<'a> {
+    pub key: &'a str,
+    pub sources: &'a str,
+    /// `Some(identity)` for a render optimised in place.
+    pub origin: Option<&'a str>,
 }
 
 /// Generated files by site-relative path (with `/`).
@@ -69,17 +85,36 @@ impl Cache {
             .map(|_| ())
     }
 
-    /// Records a generated file; `render` when it is a render optimised in
-    /// place rather than a file assetgen made up.
-    pub fn record(&mut self, path: &Path, bytes: &[u8], key: &str, render: bool) {
+    /// Records a generated file and what it was made from.
+    pub fn record(&mut self, path: &Path, bytes: &[u8], made: Made<'_>) {
         self.outputs.insert(
             slash(path),
             Entry {
                 hash: hash(bytes),
-                key: key.to_string(),
-                render,
+                key: made.key.to_string(),
+                sources: made.sources.to_string(),
+                origin: made.origin.map(str::to_string),
             },
         );
+    }
+
+    /// What is recorded for `path`.
+    pub fn entry(&self, path: &Path) -> Option<&Entry> {
+        self.outputs.get(&slash(path))
+    }
+
+    /// The identity of a frame whose file hashes to `bytes_hash`: the hash
+    /// itself, or, for a render assetgen optimised in place and that still
+    /// holds what was written, the hash of the render it was made from.
+    pub fn identity(&self, path: &Path, bytes_hash: &str) -> String {
+        match self.entry(path) {
+            Some(Entry {
+                hash,
+                origin: Some(origin),
+                ..
+            }) if hash == bytes_hash => origin.clone(),
+            _ => bytes_hash.to_string(),
+        }
     }
 
     pub fn forget(&mut self, path: &Path) {
@@ -96,13 +131,13 @@ impl Cache {
     pub fn generated(&self) -> impl Iterator<Item = PathBuf> + '_ {
         self.outputs
             .iter()
-            .filter(|(_, e)| !e.render)
+            .filter(|(_, e)| e.origin.is_none())
             .map(|(p, _)| PathBuf::from(p))
     }
 
     /// True when `path` is a file assetgen made up (not a render).
     pub fn is_generated(&self, path: &Path) -> bool {
-        self.outputs.get(&slash(path)).is_some_and(|e| !e.render)
+        self.entry(path).is_some_and(|e| e.origin.is_none())
     }
 
     /// True when the file still holds what was generated.
@@ -110,13 +145,6 @@ impl Cache {
         self.outputs
             .get(&slash(path))
             .is_some_and(|e| e.hash == hash(bytes))
-    }
-
-    /// True when `path` was made from `key` and still holds what was written.
-    pub fn is_fresh(&self, path: &Path, key: &str, bytes: &[u8]) -> bool {
-        self.outputs
-            .get(&slash(path))
-            .is_some_and(|e| e.key == key && e.hash == hash(bytes))
     }
 }
 
@@ -140,6 +168,11 @@ pub fn output_key(kind: &str, settings: &str, source_hashes: &[&str]) -> String 
     h.finalize().to_hex().to_string()
 }
 
+/// A short hash of an output's sources alone (see [`Entry::sources`]).
+pub fn sources_key(source_hashes: &[&str]) -> String {
+    hash(source_hashes.join("\0").as_bytes())[..16].to_string()
+}
+
 /// Site-relative path as the report and the cache write it: with `/`.
 pub fn slash(path: &Path) -> String {
     path.to_string_lossy().replace('\\', "/")
@@ -158,12 +191,20 @@ mod tests {
         assert_eq!(Cache::load(dir.path()), Cache::default());
     }
 
+    fn made(key: &'static str, origin: Option<&'static str>) -> Made<'static> {
+        Made {
+            key,
+            sources: "s",
+            origin,
+        }
+    }
+
     #[test]
-    fn round_trips_and_freshness() {
+    fn round_trips_and_knows_renders() {
         let dir = tempfile::tempdir().unwrap();
         let mut c = Cache::default();
-        c.record(Path::new("assets/a.png"), b"x", "k1", false);
-        c.record(Path::new("assets/r.png"), b"y", "k2", true);
+        c.record(Path::new("assets/a.png"), b"x", made("k1", None));
+        c.record(Path::new("assets/r.png"), b"y", made("k2", Some("orig")));
         c.save(dir.path()).unwrap();
         let back = Cache::load(dir.path());
         assert_eq!(back, c);
@@ -177,9 +218,13 @@ mod tests {
         assert!(!back.is_generated(Path::new("assets/r.png")));
         assert!(back.matches(Path::new("assets/r.png"), b"y"));
         assert!(back.matches(Path::new("assets/a.png"), b"x"));
-        assert!(back.is_fresh(Path::new("assets/a.png"), "k1", b"x"));
-        assert!(!back.is_fresh(Path::new("assets/a.png"), "k2", b"x"));
-        assert!(!back.is_fresh(Path::new("assets/a.png"), "k1", b"edited"));
+        // A render optimised in place keeps the identity it was made from,
+        // while it holds what was written.
+        let r = Path::new("assets/r.png");
+        assert_eq!(back.identity(r, &hash(b"y")), "orig");
+        assert_eq!(back.identity(r, &hash(b"new render")), hash(b"new render"));
+        let a = Path::new("assets/a.png");
+        assert_eq!(back.identity(a, &hash(b"x")), hash(b"x"));
     }
 
     #[test]

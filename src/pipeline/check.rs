@@ -14,7 +14,7 @@ use crate::pipeline::cache::Cache;
 use crate::pipeline::fresh::{page_state, Freshness, OutputState};
 use crate::pipeline::plan::{PagePlan, Plan};
 use crate::pipeline::report::Problem;
-use crate::pipeline::validate::{check_exists, check_frame_sizes};
+use crate::pipeline::validate::{check_exists, check_frame_sizes, group_missing};
 use crate::site::Site;
 
 /// What `check` found.
@@ -59,11 +59,25 @@ fn check_page(site: &Site, page: &PagePlan, cache: &Cache) -> Vec<Error> {
         .collect();
     let (state, sources) = page_state(site, page, cache, false);
     // The same question the build asks before it rewrites the page.
-    let changes = state.changes(page, |i| state.frames[i].readable, true);
-    if !changes.is_empty() {
+    let changes = state.changes(page, |i| state.frames[i].identity.is_some(), true);
+    let mut why = Vec::new();
+    if !changes.edits.is_empty() {
+        why.push(if site.settings.fingerprint {
+            "output names change (fingerprints)"
+        } else {
+            "fingerprinted names go back to plain ones (fingerprint is off)"
+        });
+    }
+    if !changes.appends.is_empty() {
+        why.push("new frames continue the gallery");
+    }
+    if !why.is_empty() {
         errors.push(Error::Manifest {
             path: page.page.clone(),
-            message: "front matter out of date: output names change (fingerprint setting) or new frames continue the gallery; run assetgen build".into(),
+            message: format!(
+                "front matter out of date: {}; run assetgen build",
+                why.join(", and ")
+            ),
         });
     }
     // Decode every frame (which validates it) and check its outputs.
@@ -81,6 +95,7 @@ fn check_page(site: &Site, page: &PagePlan, cache: &Cache) -> Vec<Error> {
         })
         .collect();
     let mut sizes = Vec::new();
+    let mut frame_errors = Vec::new();
     for (r, fs) in frames.into_iter().zip(&state.frames) {
         match r {
             Ok(size) => {
@@ -91,9 +106,10 @@ fn check_page(site: &Site, page: &PagePlan, cache: &Cache) -> Vec<Error> {
                         .filter_map(|o| output_problem(o, &page.page)),
                 );
             }
-            Err(e) => errors.push(e),
+            Err(e) => frame_errors.push(e),
         }
     }
+    errors.extend(group_missing(site, page, frame_errors));
     if sizes.len() == page.frames.len() {
         let files: Vec<&Path> = page.frames.iter().map(|f| f.source.as_path()).collect();
         if let Err(e) = check_frame_sizes(&sizes, &files) {
@@ -110,15 +126,24 @@ fn check_page(site: &Site, page: &PagePlan, cache: &Cache) -> Vec<Error> {
     errors
 }
 
-/// An error for an output that a build would (re)make.
+/// An error for an output that a build would (re)make, saying why.
 fn output_problem(state: &OutputState, page: &Path) -> Option<Error> {
-    let message = match state.freshness {
-        Freshness::Fresh => return None,
-        Freshness::Missing => format!("not built yet (for {}); run assetgen build", page.display()),
-        Freshness::Stale => {
-            "stale: its frames, the settings or the file changed since it was built; run assetgen build".to_string()
+    let why = match (state.freshness, state.in_place) {
+        (Freshness::Fresh | Freshness::Forced, _) => return None,
+        (Freshness::NotBuilt, true) => "render not optimised in place yet".to_string(),
+        (Freshness::NotBuilt, false) => format!("not built yet (for {})", page.display()),
+        (Freshness::Deleted, _) => "deleted since it was built".to_string(),
+        (Freshness::Changed, true) => "a new render, not optimised yet".to_string(),
+        (Freshness::Changed, false) => {
+            "stale: changed on disk since assetgen wrote it (or the build cache lost it)"
+                .to_string()
+        }
+        (Freshness::FramesChanged, _) => "stale: its frames changed since it was built".to_string(),
+        (Freshness::SettingsChanged, _) => {
+            "stale: the settings that shape it changed since it was built".to_string()
         }
     };
+    let message = format!("{why}; run assetgen build");
     Some(Error::Manifest {
         path: state.path.clone(),
         message,

@@ -35,6 +35,7 @@ pub fn clean(site: &Site, dry_run: bool) -> Result<Report> {
             message:
                 "nothing removed: fix the pages above first, so no file still in use is deleted"
                     .into(),
+            files: Vec::new(),
         });
         return Ok(report);
     }

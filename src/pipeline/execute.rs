@@ -18,12 +18,14 @@ use crate::error::{Error, Result};
 use crate::image::decode::{decode_png, Rgba8};
 use crate::outputs;
 use crate::pipeline::cache::Cache;
-use crate::pipeline::fresh::{page_state, AnimationState, FrameState};
+use crate::pipeline::fresh::{
+    page_state, AnimationState, FrameState, OutputState, PageState, Sources,
+};
 use crate::pipeline::plan::{FramePlan, PagePlan, Plan};
 use crate::pipeline::report::{Progress, Report};
 use crate::pipeline::rewrite::{prune, rewrite_page};
 use crate::pipeline::sink::Sink;
-use crate::pipeline::validate::{check_exists, check_sizes};
+use crate::pipeline::validate::{check_exists, check_sizes, group_missing};
 use crate::site::Site;
 
 /// What to build and how.
@@ -123,10 +125,33 @@ fn build_page(
         }
     }
     let (state, sources) = page_state(site, page, cache, opts.force);
-    let animation_needed = state.animation_needed();
+    let (made, animation_made) = if opts.dry_run {
+        list_page(site, page, &state, sources, sink, progress)
+    } else {
+        make_page(site, page, &state, sources, opts, sink, progress)
+    };
+    let changes = state.changes(page, |i| made[i], animation_made);
+    if (!changes.is_empty() || !removed.is_empty()) && !opts.cancelled() {
+        if let Err(e) = rewrite_page(site, page, &changes, &removed, sink) {
+            sink.error(&e);
+        }
+    }
+}
 
-    // Frames in parallel: decode only what a stale output needs, write the
-    // frame outputs, keep the pixels for the gallery outputs.
+/// Makes the page's stale outputs: frames in parallel (decoding only what
+/// a stale output needs, keeping the pixels for the gallery outputs), then
+/// the gallery outputs. Returns which frames' outputs were made (or were
+/// fresh) and whether the animation's were.
+fn make_page(
+    site: &Site,
+    page: &PagePlan,
+    state: &PageState,
+    sources: Sources,
+    opts: &BuildOptions,
+    sink: &Sink<'_>,
+    progress: &dyn Progress,
+) -> (Vec<bool>, bool) {
+    let animation_needed = state.animation_needed();
     let results: Vec<Result<Option<Rgba8>>> = page
         .frames
         .par_iter()
@@ -143,30 +168,76 @@ fn build_page(
             result
         })
         .collect();
-    let made: Vec<bool> = results.iter().map(Result::is_ok).collect();
     let cancelled_early = opts.cancelled();
+    let made: Vec<bool> = results
+        .iter()
+        .map(|r| r.is_ok() && !cancelled_early)
+        .collect();
+    let mut errors = Vec::new();
     let decoded: Vec<Option<Rgba8>> = results
         .into_iter()
-        .map(|r| r.unwrap_or_else(|e| sink.error_then_none(&e)))
+        .map(|r| r.map_err(|e| errors.push(e)).ok().flatten())
         .collect();
-
-    let animation_made = match (&state.animation, &page.animation) {
-        (Some(a), _) => build_animation(site, page, a, animation_needed, decoded, opts, sink),
-        (None, Some(plan)) => {
-            let first = outputs::gallery_outputs(&site.settings)
-                .first()
-                .map(|o| site.output_of(&o.name(&plan.url)))
-                .unwrap_or_default();
-            sink.error(&not_made(first, page, "could not be read"));
+    group_missing(site, page, errors)
+        .iter()
+        .for_each(|e| sink.error(e));
+    let animation_made = match &state.animation {
+        Some(a) => build_animation(site, page, a, animation_needed, decoded, opts, sink),
+        None => {
+            animation_unreadable(site, page, sink);
             false
         }
-        (None, None) => false,
     };
-    let changes = state.changes(page, |i| made[i] && !cancelled_early, animation_made);
-    if (!changes.is_empty() || !removed.is_empty()) && !opts.cancelled() {
-        if let Err(e) = rewrite_page(site, page, &changes, &removed, sink) {
-            sink.error(&e);
+    (made, animation_made)
+}
+
+/// A dry run: lists what a build would make and what is up to date, from
+/// the plan and the cache alone (no pixel is decoded, so this is fast;
+/// `check` is what decodes every frame).
+fn list_page(
+    site: &Site,
+    page: &PagePlan,
+    state: &PageState,
+    sources: Sources,
+    sink: &Sink<'_>,
+    progress: &dyn Progress,
+) -> (Vec<bool>, bool) {
+    let list = |o: &OutputState| {
+        if o.is_fresh() {
+            sink.up_to_date(&o.path);
+        } else {
+            sink.would_write(o);
         }
+    };
+    let mut errors = Vec::new();
+    let mut made = Vec::with_capacity(sources.len());
+    for (fs, source) in state.frames.iter().zip(sources) {
+        progress.frame_done();
+        made.push(source.is_ok());
+        match source {
+            Ok(_) => fs.outputs.iter().for_each(list),
+            Err(e) => errors.push(e),
+        }
+    }
+    group_missing(site, page, errors)
+        .iter()
+        .for_each(|e| sink.error(e));
+    match &state.animation {
+        Some(a) => a.outputs.iter().for_each(list),
+        None => animation_unreadable(site, page, sink),
+    }
+    (made, state.animation.is_some())
+}
+
+/// Reports a page's animation that cannot be made because a frame could
+/// not be read (nothing to report when the page has no animation).
+fn animation_unreadable(site: &Site, page: &PagePlan, sink: &Sink<'_>) {
+    if let Some(plan) = &page.animation {
+        let first = outputs::gallery_outputs(&site.settings)
+            .first()
+            .map(|o| site.output_of(&o.name(&plan.url)))
+            .unwrap_or_default();
+        sink.error(&not_made(first, page, "could not be read"));
     }
 }
 
@@ -175,10 +246,7 @@ fn build_page(
 fn not_made(output: PathBuf, page: &PagePlan, why: &str) -> Error {
     Error::Encode {
         path: output,
-        message: format!(
-            "not made: a frame of {} {why} (see above)",
-            page.page.display()
-        ),
+        message: format!("not made: a frame of {} {why}", page.page.display()),
     }
 }
 
@@ -225,7 +293,7 @@ fn build_animation(
                 path: o.path.clone(),
                 message,
             })?;
-            sink.write(o, &bytes, &page.page, false)
+            sink.write(o, &bytes, &page.page, None)
         })
         .collect();
     let mut ok = true;
@@ -272,9 +340,10 @@ fn build_frame(
         if output.is_published_frame() {
             sink.count_optimised(bytes.len(), made.len());
         }
-        // In place, the optimised copy replaces the render: still the user's.
-        let render = o.path == frame.source;
-        sink.write(o, &made, page, render)?;
+        // In place, the optimised copy replaces the render: still the
+        // user's, and still the frame it was.
+        let origin = o.in_place.then_some(state.identity.as_deref()).flatten();
+        sink.write(o, &made, page, origin)?;
     }
     Ok(animation_needed.then_some(image))
 }

@@ -4,6 +4,7 @@
 //! the same registry; the user named these files, so they are read and
 //! written where they are, each write atomic.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -56,7 +57,9 @@ pub type Converted = Result<(PathBuf, u64)>;
 /// Makes the frame output of `kind` (a PNG copy or a thumbnail) of every
 /// file, in parallel, into `out_dir`, named as a build would name it for a
 /// frame called `<file stem>.png`. A bad file is an error of its own and
-/// the others are still done; a source is never overwritten.
+/// the others are still done; a source is never overwritten. Two inputs
+/// that would write one output (`a/f.png` and `b/f.png`) are refused
+/// before anything is read: one would silently win, a different one per run.
 pub fn convert_files(
     files: &[PathBuf],
     out_dir: &Path,
@@ -67,10 +70,28 @@ pub fn convert_files(
         path: out_dir.to_path_buf(),
         message: format!("{kind} is not made from one frame"),
     })?;
+    let target = |file: &Path| {
+        let stem = file.file_stem().unwrap_or_default().to_string_lossy();
+        out_dir.join(output.name(Path::new(&format!("{stem}.png"))))
+    };
+    let mut seen: HashMap<PathBuf, &PathBuf> = HashMap::new();
+    for file in files {
+        if let Some(first) = seen.insert(target(file), file) {
+            if !same_file(first, file) && first != file {
+                return Err(Error::Site {
+                    path: file.clone(),
+                    message: format!(
+                        "same output name as {}: both would be written to {}; convert them into different folders",
+                        first.display(),
+                        target(file).display()
+                    ),
+                });
+            }
+        }
+    }
     std::fs::create_dir_all(out_dir).map_err(|e| Error::io(out_dir, e))?;
     let one = |file: &PathBuf| -> Converted {
-        let stem = file.file_stem().unwrap_or_default().to_string_lossy();
-        let out = out_dir.join(output.name(Path::new(&format!("{stem}.png"))));
+        let out = target(file);
         if same_file(file, &out) {
             return Err(Error::Encode {
                 path: file.clone(),

@@ -14,21 +14,30 @@ use crate::frontmatter::edit::Edit;
 use crate::kind::Kind;
 use crate::naming::{with_fingerprint, FINGERPRINT_LEN};
 use crate::outputs::{self, Output};
-use crate::pipeline::cache::{hash, output_key, slash, Cache};
+use crate::pipeline::cache::{hash, output_key, slash, sources_key, Cache};
 use crate::pipeline::plan::PagePlan;
 use crate::settings::Settings;
 use crate::site::Site;
 
-/// The state of one output file.
+/// The state of one output file, and why it must be made when it must.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Freshness {
     /// Made from these sources and settings, and untouched since.
     Fresh,
-    /// Not on disk.
-    Missing,
-    /// On disk, but made from other sources or settings, or edited since
-    /// (or `--force`).
-    Stale,
+    /// Never built: not on disk, not in the build cache (in place: a render
+    /// not optimised yet).
+    NotBuilt,
+    /// Built once, deleted since.
+    Deleted,
+    /// On disk, but not what assetgen wrote there (edited by hand; in
+    /// place: a new render), or not in the build cache at all.
+    Changed,
+    /// Its frames changed since it was built.
+    FramesChanged,
+    /// The settings that shape it (or assetgen's version) changed since.
+    SettingsChanged,
+    /// `--force`.
+    Forced,
 }
 
 /// One output: where it must be, the key it must be made from, and
@@ -39,7 +48,11 @@ pub struct OutputState {
     /// Site-relative path the output must have (fingerprinted or not).
     pub path: PathBuf,
     pub key: String,
+    /// Short hash of its sources alone (see `cache::Entry::sources`).
+    pub sources: String,
     pub freshness: Freshness,
+    /// The output is the frame's render itself, optimised in place.
+    pub in_place: bool,
 }
 
 impl OutputState {
@@ -51,8 +64,9 @@ impl OutputState {
 /// The state of a frame's outputs, and the value the page must hold for it.
 #[derive(Debug)]
 pub struct FrameState {
-    /// The source could be read (its bytes are in the page's [`Sources`]).
-    pub readable: bool,
+    /// The frame's identity (the hash its outputs' keys hold), `None` when
+    /// its source could not be read (the error is in the page's [`Sources`]).
+    pub identity: Option<String>,
     pub outputs: Vec<OutputState>,
     /// Front-matter value naming this frame's outputs.
     pub url: PathBuf,
@@ -142,7 +156,7 @@ impl PageState {
 /// that shape it, its encoders and its sources' hashes.
 fn key_of(output: &dyn Output, settings: &Settings, sources: &[&str]) -> String {
     let kind = output.kind();
-    let shaping = format!("{}{}", settings.shaping(kind), output.encoder());
+    let shaping = format!("{}{}", settings.shaping(kind), output.encoders().join("\n"));
     output_key(kind.name(), &shaping, sources)
 }
 
@@ -161,6 +175,29 @@ fn named(base: &Path, fingerprint: bool, keys: &[&str]) -> PathBuf {
     with_fingerprint(base, &fp)
 }
 
+/// Where an output stands, from what is on disk (`bytes`, `None` when
+/// there is no file) and what the cache says was written there.
+fn freshness(
+    cache: &Cache,
+    path: &Path,
+    key: &str,
+    sources: &str,
+    bytes: Option<&[u8]>,
+    force: bool,
+) -> Freshness {
+    let entry = cache.entry(path);
+    match (bytes, entry) {
+        (None, None) => Freshness::NotBuilt,
+        (None, Some(_)) => Freshness::Deleted,
+        (Some(_), None) => Freshness::Changed,
+        (Some(b), Some(e)) if e.hash != hash(b) => Freshness::Changed,
+        _ if force => Freshness::Forced,
+        (Some(_), Some(e)) if e.key == key => Freshness::Fresh,
+        (Some(_), Some(e)) if e.sources != sources => Freshness::FramesChanged,
+        _ => Freshness::SettingsChanged,
+    }
+}
+
 /// Reads the page's sources and decides what is up to date. With `force`,
 /// every existing output counts as stale.
 pub fn page_state(
@@ -171,14 +208,18 @@ pub fn page_state(
 ) -> (PageState, Sources) {
     let s = &site.settings;
     let frame_outputs = outputs::frame_outputs(s);
-    let frames: Vec<(FrameState, Result<Vec<u8>>, Option<String>)> = page
+    let frames: Vec<(FrameState, Result<Vec<u8>>)> = page
         .frames
         .par_iter()
         .map(|f| {
             let source = site.read(&f.source, &page.page);
-            let source_hash = source.as_ref().ok().map(|b| hash(b));
-            let h = source_hash.as_deref().unwrap_or("");
-            let keys: Vec<String> = frame_outputs.iter().map(|o| key_of(*o, s, &[h])).collect();
+            let identity = source
+                .as_ref()
+                .ok()
+                .map(|b| cache.identity(&f.source, &hash(b)));
+            let id = identity.as_deref().unwrap_or("");
+            let sources = sources_key(&[id]);
+            let keys: Vec<String> = frame_outputs.iter().map(|o| key_of(*o, s, &[id])).collect();
             let key_refs: Vec<&str> = keys.iter().map(String::as_str).collect();
             // The outputs' names follow the page value (the template
             // derives the thumbnail's), so one fingerprint covers them all.
@@ -188,42 +229,42 @@ pub fn page_state(
                 .zip(keys)
                 .map(|(o, key)| {
                     let path = site.output_of(&o.name(&url));
-                    if path == f.source {
-                        // Optimised in place: the source *is* the output. It
-                        // is up to date while it still holds what we wrote.
-                        let ours = source.as_ref().is_ok_and(|b| cache.matches(&path, b));
-                        let freshness = if ours && !force {
-                            Freshness::Fresh
-                        } else {
-                            Freshness::Stale
-                        };
-                        OutputState {
-                            kind: o.kind(),
-                            path,
-                            key,
-                            freshness,
-                        }
+                    // Optimised in place, the source *is* the output.
+                    let in_place = path == f.source;
+                    let existing;
+                    let bytes = if in_place {
+                        source.as_ref().ok().map(Vec::as_slice)
                     } else {
-                        output_state(site, o.kind(), path, key, cache, force)
+                        existing = site.read_existing(&path);
+                        existing.as_deref()
+                    };
+                    let freshness = freshness(cache, &path, &key, &sources, bytes, force);
+                    OutputState {
+                        kind: o.kind(),
+                        path,
+                        key,
+                        sources: sources.clone(),
+                        freshness,
+                        in_place,
                     }
                 })
                 .collect();
             let state = FrameState {
-                readable: source.is_ok(),
+                identity,
                 outputs: states,
                 url,
             };
-            (state, source, source_hash)
+            (state, source)
         })
         .collect();
-    let hashes: Option<Vec<String>> = frames.iter().map(|(_, _, h)| h.clone()).collect();
-    let animation = match (&page.animation, hashes) {
-        (Some(a), Some(hashes)) => {
-            let refs: Vec<&str> = hashes.iter().map(String::as_str).collect();
+    let identities: Option<Vec<&str>> = frames.iter().map(|(f, _)| f.identity.as_deref()).collect();
+    let animation = match (&page.animation, identities) {
+        (Some(a), Some(ids)) => {
+            let sources = sources_key(&ids);
             let gallery_outputs = outputs::gallery_outputs(s);
             let keys: Vec<String> = gallery_outputs
                 .iter()
-                .map(|o| key_of(*o, s, &refs))
+                .map(|o| key_of(*o, s, &ids))
                 .collect();
             let key_refs: Vec<&str> = keys.iter().map(String::as_str).collect();
             let url = named(&a.base, s.fingerprint, &key_refs);
@@ -232,35 +273,21 @@ pub fn page_state(
                 .zip(keys)
                 .map(|(o, key)| {
                     let path = site.output_of(&o.name(&url));
-                    output_state(site, o.kind(), path, key, cache, force)
+                    let bytes = site.read_existing(&path);
+                    OutputState {
+                        kind: o.kind(),
+                        freshness: freshness(cache, &path, &key, &sources, bytes.as_deref(), force),
+                        path,
+                        key,
+                        sources: sources.clone(),
+                        in_place: false,
+                    }
                 })
                 .collect();
             Some(AnimationState { outputs, url })
         }
         _ => None,
     };
-    let (frames, sources) = frames.into_iter().map(|(f, s, _)| (f, s)).unzip();
+    let (frames, sources) = frames.into_iter().unzip();
     (PageState { frames, animation }, sources)
-}
-
-fn output_state(
-    site: &Site,
-    kind: Kind,
-    path: PathBuf,
-    key: String,
-    cache: &Cache,
-    force: bool,
-) -> OutputState {
-    let freshness = match site.read_existing(&path) {
-        None => Freshness::Missing,
-        Some(_) if force => Freshness::Stale,
-        Some(bytes) if cache.is_fresh(&path, &key, &bytes) => Freshness::Fresh,
-        Some(_) => Freshness::Stale,
-    };
-    OutputState {
-        kind,
-        path,
-        key,
-        freshness,
-    }
 }

@@ -102,6 +102,15 @@ impl Plan {
         for page in pages {
             match plan_page(site, &page, cache) {
                 Ok(Some(p)) => plan.pages.push(p),
+                // A page named on the command line that has nothing to
+                // build is a mistake worth stopping for.
+                Ok(None) if !only.is_empty() => {
+                    return Err(Error::Site {
+                        path: page,
+                        message: "has no gallery: or images: in its front matter; nothing to build"
+                            .into(),
+                    })
+                }
                 Ok(None) => {}
                 Err(e) => plan.errors.push(e),
             }
@@ -346,7 +355,12 @@ mod tests {
             PathBuf::from("m/A-1-0123abcd.png")
         );
         // ...unless assetgen made that file (in place, outputs sit beside renders).
-        cache.record(Path::new("assets-src/m/A-1-0123abcd.png"), b"x", "k", false);
+        let made = crate::pipeline::cache::Made {
+            key: "k",
+            sources: "s",
+            origin: None,
+        };
+        cache.record(Path::new("assets-src/m/A-1-0123abcd.png"), b"x", made);
         assert_eq!(
             name("m/A-1-0123abcd.png", &cache),
             PathBuf::from("m/A-1.png")

@@ -19,7 +19,8 @@ pub struct Written {
     pub path: String,
     /// `gif`, `png`, `thumb` or `page`.
     pub kind: &'static str,
-    pub bytes: u64,
+    /// Its size; `None` (null) in a dry run, which makes nothing.
+    pub bytes: Option<u64>,
 }
 
 /// One failure, for the report.
@@ -29,13 +30,22 @@ pub struct Problem {
     pub path: String,
     /// One line, naming the file.
     pub message: String,
+    /// The files a grouped problem stands for (several missing frames of
+    /// one page), each site-relative with `/`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<String>,
 }
 
 impl From<&Error> for Problem {
     fn from(e: &Error) -> Self {
+        let files = match e {
+            Error::MissingFrames { files, .. } => files.iter().map(|f| slash(f)).collect(),
+            _ => Vec::new(),
+        };
         Problem {
             path: slash(e.path()),
             message: e.to_string(),
+            files,
         }
     }
 }
@@ -51,7 +61,11 @@ pub struct PageDiff {
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Report {
     pub written: Vec<Written>,
+    /// Outputs already up to date, not made.
     pub up_to_date: Vec<String>,
+    /// Outputs made again (`--force`, a lost cache) whose bytes were the
+    /// same as the file's on disk: not rewritten, mtime kept.
+    pub unchanged: Vec<String>,
     pub errors: Vec<Problem>,
     pub elapsed_ms: u64,
     /// Total size of the source frames read.
@@ -66,8 +80,7 @@ pub struct Report {
     /// Page changes a dry run would make.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub diffs: Vec<PageDiff>,
-    /// Files removed (`clean`).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    /// Files removed (`clean`), or that would be with `--dry-run`.
     pub removed: Vec<String>,
 }
 
@@ -76,7 +89,15 @@ impl Report {
         self.written.push(Written {
             path: slash(path),
             kind,
-            bytes: bytes as u64,
+            bytes: Some(bytes as u64),
+        });
+    }
+
+    pub fn add_would_write(&mut self, path: &Path, kind: &'static str) {
+        self.written.push(Written {
+            path: slash(path),
+            kind,
+            bytes: None,
         });
     }
 
@@ -88,6 +109,7 @@ impl Report {
     pub fn sort(&mut self) {
         self.written.sort_by(|a, b| a.path.cmp(&b.path));
         self.up_to_date.sort();
+        self.unchanged.sort();
         self.errors
             .sort_by(|a, b| (&a.path, &a.message).cmp(&(&b.path, &b.message)));
         self.removed.sort();

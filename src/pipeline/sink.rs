@@ -7,7 +7,7 @@ use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 
 use crate::error::{Error, Result};
-use crate::pipeline::cache::{slash, Cache};
+use crate::pipeline::cache::{slash, Cache, Made};
 use crate::pipeline::fresh::OutputState;
 use crate::pipeline::report::{PageDiff, Report, PAGE};
 use crate::site::{Site, WriteOutcome};
@@ -37,12 +37,6 @@ impl<'a> Sink<'a> {
         lock(&self.report).add_error(e);
     }
 
-    /// Reports `e` and stands for a value that could not be made.
-    pub fn error_then_none<T>(&self, e: &Error) -> Option<T> {
-        self.error(e);
-        None
-    }
-
     pub fn up_to_date(&self, path: &Path) {
         lock(&self.report).up_to_date.push(slash(path));
     }
@@ -55,9 +49,16 @@ impl<'a> Sink<'a> {
     }
 
     /// Writes one output (unless dry run) and records what it was made
-    /// from; `render` when the output is the render itself, optimised in
-    /// place. `page` is the page it is for (named if the path is refused).
-    pub fn write(&self, o: &OutputState, bytes: &[u8], page: &Path, render: bool) -> Result<()> {
+    /// from; `origin` is the frame's identity when the output is the render
+    /// itself, optimised in place. `page` is the page it is for (named if
+    /// the path is refused).
+    pub fn write(
+        &self,
+        o: &OutputState,
+        bytes: &[u8],
+        page: &Path,
+        origin: Option<&str>,
+    ) -> Result<()> {
         let outcome = if self.dry_run {
             match self.site.read_existing(&o.path) {
                 Some(existing) if existing == bytes => WriteOutcome::Unchanged,
@@ -72,11 +73,22 @@ impl<'a> Sink<'a> {
                 WriteOutcome::Written => {
                     report.add_written(&o.path, o.kind.report_name(), bytes.len())
                 }
-                WriteOutcome::Unchanged => report.up_to_date.push(slash(&o.path)),
+                WriteOutcome::Unchanged => report.unchanged.push(slash(&o.path)),
             }
         }
-        lock(&self.cache).record(&o.path, bytes, &o.key, render);
+        let made = Made {
+            key: &o.key,
+            sources: &o.sources,
+            origin,
+        };
+        lock(&self.cache).record(&o.path, bytes, made);
         Ok(())
+    }
+
+    /// Lists an output a dry run would make (its size is not known: nothing
+    /// was made).
+    pub fn would_write(&self, o: &OutputState) {
+        lock(&self.report).add_would_write(&o.path, o.kind.report_name());
     }
 
     /// Writes a page (unless dry run, when its change is kept as a diff);

@@ -1,11 +1,11 @@
 //! Checks shared by `build` and `check`: hand-made assets exist, and a
 //! gallery's frames share one size.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 use crate::image::decode::Rgba8;
-use crate::pipeline::plan::FramePlan;
+use crate::pipeline::plan::{FramePlan, PagePlan};
 use crate::site::Site;
 
 /// A hand-made asset a page names (an `images` entry that is not the
@@ -20,6 +20,55 @@ pub fn check_exists(site: &Site, asset: &Path, page: &Path) -> Result<()> {
             page: page.to_path_buf(),
         })
     }
+}
+
+/// Several missing frames of one page become one error (the files it
+/// names are in the report's `files`), with a hint when the renders are
+/// under the output root instead (a site that keeps its renders beside
+/// the published files, built without `source:` saying so). Other errors
+/// pass through.
+pub fn group_missing(site: &Site, page: &PagePlan, errors: Vec<Error>) -> Vec<Error> {
+    let (missing, mut out): (Vec<Error>, Vec<Error>) = errors
+        .into_iter()
+        .partition(|e| matches!(e, Error::MissingSource { .. }));
+    if missing.len() < 2 {
+        out.extend(missing);
+        return out;
+    }
+    let files: Vec<PathBuf> = missing.iter().map(|e| e.path().to_path_buf()).collect();
+    let folder = common_folder(&files).unwrap_or_else(|| site.settings.source.clone());
+    let s = &site.settings;
+    let elsewhere = files
+        .iter()
+        .filter_map(|f| f.strip_prefix(&s.source).ok())
+        .filter(|rel| site.is_file(&site.output_of(rel)))
+        .count();
+    let hint = if !site.in_place() && elsewhere * 2 >= files.len() {
+        format!(
+            "; they are under {}/: to build in place, set `source: {}` under `assetgen:` in _config.yml",
+            s.output.display(),
+            s.output.display()
+        )
+    } else {
+        String::new()
+    };
+    out.push(Error::MissingFrames {
+        page: page.page.clone(),
+        folder,
+        total: page.frames.len(),
+        files,
+        hint,
+    });
+    out
+}
+
+/// The folder every path is in, if they share one.
+fn common_folder(files: &[PathBuf]) -> Option<PathBuf> {
+    let first = files.first()?.parent()?;
+    files
+        .iter()
+        .all(|f| f.parent() == Some(first))
+        .then(|| first.to_path_buf())
 }
 
 /// All frames of a gallery must share one size; the odd ones out (against
@@ -56,8 +105,6 @@ pub fn check_frame_sizes(sizes: &[(u32, u32)], files: &[&Path]) -> Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use std::path::PathBuf;
-
     use super::*;
 
     #[test]

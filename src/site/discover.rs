@@ -80,11 +80,14 @@ pub fn is_page_name(path: &Path) -> bool {
         .is_some_and(|e| PAGE_EXTENSIONS.contains(&e))
 }
 
-fn starts_with_fence(path: &Path) -> bool {
+/// True when the file's first line is `---`; also for a file that cannot
+/// be read, so that planning reports it as an error naming the page
+/// instead of skipping a page silently.
+pub(super) fn starts_with_fence(path: &Path) -> bool {
     use std::io::Read;
     let mut head = [0u8; 16];
     let Ok(mut file) = std::fs::File::open(path) else {
-        return false;
+        return true;
     };
     let mut filled = 0;
     while filled < head.len() {

@@ -34,12 +34,53 @@ pub struct Site {
 }
 
 impl Site {
+    /// The site root: `given` (`--site`), which must be a folder, or else
+    /// the nearest folder holding `_config.yml` from the current folder
+    /// upwards, as cargo, git and hugo find theirs.
+    pub fn locate(given: Option<&Path>) -> Result<PathBuf> {
+        let usage = |path: &Path, message: &str| Error::Site {
+            path: path.to_path_buf(),
+            message: message.to_string(),
+        };
+        if let Some(dir) = given {
+            return match std::fs::metadata(dir) {
+                Ok(m) if m.is_dir() => Ok(dir.to_path_buf()),
+                Ok(_) => Err(usage(
+                    dir,
+                    "--site names a file; give the folder holding _config.yml",
+                )),
+                Err(_) => Err(usage(dir, "--site: no such folder")),
+            };
+        }
+        let here = std::env::current_dir().map_err(|e| Error::io(".", e))?;
+        let mut dir = here.as_path();
+        loop {
+            if dir.join("_config.yml").is_file() {
+                // Relative to here when inside it, so messages stay short.
+                return Ok(match here.strip_prefix(dir) {
+                    Ok(rest) if rest.as_os_str().is_empty() => PathBuf::from("."),
+                    Ok(rest) => rest.components().map(|_| "..").collect(),
+                    Err(_) => dir.to_path_buf(),
+                });
+            }
+            match dir.parent() {
+                Some(up) => dir = up,
+                None => {
+                    return Err(usage(
+                        Path::new("."),
+                        "no _config.yml here or in any folder above; run in the site folder or pass --site DIR",
+                    ))
+                }
+            }
+        }
+    }
+
     /// Opens the site at `root`: reads `_config.yml` and resolves the
     /// settings (defaults < `urlimg` < `assetgen:` < `flags`).
     pub fn open(root: &Path, flags: &Overrides) -> Result<Site> {
         let canonical_root = root.canonicalize().map_err(|e| Error::Site {
             path: root.to_path_buf(),
-            message: format!("cannot open site folder: {e}"),
+            message: format!("cannot open site folder: {}", crate::error::plain(&e)),
         })?;
         let config_path = root.join("_config.yml");
         let text = match std::fs::read_to_string(&config_path) {
@@ -51,7 +92,13 @@ impl Site {
                         .into(),
                 })
             }
-            Err(e) => return Err(Error::io("_config.yml", e)),
+            // The settings cannot be read: a configuration error (exit 2).
+            Err(e) => {
+                return Err(Error::Site {
+                    path: config_path,
+                    message: format!("cannot read: {}", crate::error::plain(&e)),
+                })
+            }
         };
         let config = SiteConfig::parse(&text, Path::new("_config.yml"))?;
         let overrides = config.overrides().merge(flags.clone());
@@ -84,6 +131,7 @@ impl Site {
     fn config_error(&self, key: &str, message: &str) -> Error {
         Error::Config {
             file: PathBuf::from("_config.yml"),
+            at: None,
             key: format!("assetgen.{key}"),
             message: message.to_string(),
         }
@@ -194,24 +242,37 @@ impl Site {
         fs::lock_site(&self.root, on_wait)
     }
 
-    /// A page named on the command line (relative to the site root or to
-    /// the current folder), as a site-relative path.
+    /// A page named on the command line (relative to the current folder,
+    /// or to the site root), as a site-relative path. Anything that is not
+    /// a page of this site is a usage error, said in one line.
     pub fn page_arg(&self, page: &Path) -> Result<PathBuf> {
-        let in_site = self.root.join(page);
-        let path = if in_site.is_file() {
-            in_site
-        } else {
-            page.to_path_buf()
-        };
         let usage = |message: String| Error::Site {
             path: page.to_path_buf(),
             message,
         };
+        let path = if page.exists() {
+            page.to_path_buf()
+        } else {
+            self.root.join(page)
+        };
+        let meta = std::fs::metadata(&path).map_err(|_| usage("no such page".into()))?;
+        if meta.is_dir() {
+            return Err(usage(
+                "is a folder; name the pages in it, or none to build the whole site".into(),
+            ));
+        }
         let real = path
             .canonicalize()
-            .map_err(|_| usage("no such page".into()))?;
-        real.strip_prefix(&self.canonical_root)
+            .map_err(|e| usage(crate::error::plain(&e)))?;
+        let rel = real
+            .strip_prefix(&self.canonical_root)
             .map(Path::to_path_buf)
-            .map_err(|_| usage(format!("not inside the site {}", self.root.display())))
+            .map_err(|_| usage(format!("not inside the site {}", self.root.display())))?;
+        if !discover::is_page_name(&rel) || !discover::starts_with_fence(&real) {
+            return Err(usage(
+                "not a page with front matter (a .md, .markdown or .html file whose first line is ---)".into(),
+            ));
+        }
+        Ok(rel)
     }
 }
