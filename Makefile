@@ -1,7 +1,7 @@
 # Everyday commands. `make build` builds the example site in this folder.
 CARGO ?= cargo
 
-.PHONY: build test lint fmt bench bench-peers bench-incremental fuzz check clean
+.PHONY: build test lint fmt bench bench-peers bench-incremental fuzz check clean man
 
 # The main job on the bundled example site (outputs in assets/images/).
 build:
@@ -28,6 +28,11 @@ check:
 
 clean:
 	$(CARGO) run --release -- clean
+
+# The man page, generated from the same definitions as --help.
+man:
+	mkdir -p target/man
+	$(CARGO) run --release -- man > target/man/assetgen.1
 
 # Side-by-side with gifski, ffmpeg, ImageMagick, oxipng, vipsthumbnail
 # (those installed): bytes, SSIM, wall time, peak memory.
