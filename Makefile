@@ -1,16 +1,21 @@
 # Everyday commands. `make build` builds the example site in this folder.
 CARGO ?= cargo
 
-.PHONY: build test lint fmt bench bench-peers bench-incremental fuzz check clean man
+.PHONY: build test test-tools lint fmt bench bench-peers bench-incremental fuzz check clean man
 
 # The main job on the bundled example site (outputs in assets/images/).
 build:
 	$(CARGO) run --release -- build
 
 # Everything CI runs: unit, integration and PngSuite tests, plus lints.
-test:
+test: test-tools
 	$(CARGO) test --all-targets
 	$(MAKE) lint
+
+# The tests decode the videos with ffmpeg (assetgen itself never runs it):
+# installed with apt-get when missing.
+test-tools:
+	@bash .ci/install-test-tools
 
 lint:
 	$(CARGO) fmt --check

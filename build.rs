@@ -16,6 +16,8 @@ const ENCODERS: &[&str] = &[
     "fast_image_resize",
     "quantette",
     "gif",
+    "openh264-sys2",
+    "rav1e",
 ];
 
 fn main() {

@@ -15,11 +15,15 @@ pub enum Kind {
     Thumb,
     /// The gallery's animation.
     Gif,
+    /// The animation as an AV1 `.webm`, beside the GIF.
+    Webm,
+    /// The animation as an H.264 `.mp4`, beside the GIF.
+    Mp4,
 }
 
 impl Kind {
     /// Every kind, in the order outputs are listed.
-    pub const ALL: &'static [Kind] = &[Kind::Png, Kind::Thumb, Kind::Gif];
+    pub const ALL: &'static [Kind] = &[Kind::Png, Kind::Thumb, Kind::Gif, Kind::Webm, Kind::Mp4];
 
     /// The name in cache keys and messages.
     pub fn name(self) -> &'static str {
@@ -27,6 +31,8 @@ impl Kind {
             Kind::Png => "png",
             Kind::Thumb => "thumb",
             Kind::Gif => "gif",
+            Kind::Webm => "webm",
+            Kind::Mp4 => "mp4",
         }
     }
 }
@@ -34,7 +40,10 @@ impl Kind {
 impl Kind {
     /// The kind as the JSON report's `written[].kind` names it.
     pub fn report_name(self) -> &'static str {
-        self.name()
+        match self {
+            Kind::Webm | Kind::Mp4 => "video",
+            other => other.name(),
+        }
     }
 }
 

@@ -2,7 +2,8 @@
 //! turntable galleries.
 //!
 //! Pages' front matter is the manifest. For each page, the frames listed in
-//! `gallery:` become an animated GIF (named in `images:`), losslessly
+//! `gallery:` become an animated GIF (named in `images:`) with a `.webm` and
+//! an `.mp4` beside it, losslessly
 //! optimised PNG copies and thumbnails. The data flow, folder by folder:
 //!
 //! ```text
@@ -12,7 +13,8 @@
 //! pipeline/  plan -> fresh (what is stale) -> execute (in parallel)
 //!            -> sink (atomic writes, cache, report) -> rewrite pages
 //! outputs/   one module per kind of output: its name rule and how it is
-//!            made, from image/ (decode, resize, png, thumb) and gif/
+//!            made, from image/ (decode, resize, png, thumb), gif/ and
+//!            video/ (the .webm and .mp4 beside each GIF)
 //! ```
 //!
 //! The library knows nothing of terminals: progress comes out through the
@@ -30,6 +32,8 @@ mod outputs;
 mod pipeline;
 mod settings;
 mod site;
+#[cfg(any(feature = "mp4", feature = "webm"))]
+mod video;
 
 pub use error::{Error, Result};
 pub use kind::Kind;
@@ -37,7 +41,7 @@ pub use naming::natural_cmp;
 pub use outputs::encoders;
 pub use settings::{
     markdown_table as settings_markdown_table, setting, Dither, Origin, Overrides, Rgb, Setting,
-    Settings, Strip, SETTINGS,
+    Settings, Strip, Videos, SETTINGS,
 };
 pub use site::fs::SiteLock;
 pub use site::Site;
@@ -46,7 +50,9 @@ pub use site::Site;
 pub use pipeline::check::{check, CheckReport};
 pub use pipeline::clean::clean;
 pub use pipeline::execute::{build, BuildOptions};
-pub use pipeline::files::{convert_files, read_frames, write_animation, Converted};
+pub use pipeline::files::{
+    convert_files, read_frames, write_animation, write_animations, Converted,
+};
 pub use pipeline::report::{NoProgress, PageDiff, Problem, Progress, Report, Written};
 
 // The stages, for use on their own.

@@ -217,7 +217,7 @@ fn second_build_writes_nothing_and_pages_are_untouched() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     let json = r.json();
     assert_eq!(json["written"].as_array().unwrap().len(), 0, "{}", r.stdout);
-    assert_eq!(json["up_to_date"].as_array().unwrap().len(), 66);
+    assert_eq!(json["up_to_date"].as_array().unwrap().len(), 70);
     assert_eq!(s.mtime(gif), first);
     assert_eq!(s.mtime(GALLERIES[0].0), page_time);
     assert_eq!(
@@ -232,7 +232,7 @@ fn dry_run_writes_nothing() {
     let s = Sandbox::gallery_site();
     let r = s.run(&["build", "--dry-run", "--json"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert_eq!(r.json()["written"].as_array().unwrap().len(), 66);
+    assert_eq!(r.json()["written"].as_array().unwrap().len(), 70);
     assert!(!s.path("assets").exists());
     assert!(!s.path(".assetgen-cache.json").exists());
 }
@@ -437,7 +437,7 @@ fn outputs_are_identical_whatever_the_thread_count() {
     assert_eq!(one.run(&["build", "-q", "-j", "1"]).code, 0);
     assert_eq!(two.run(&["build", "-q", "-j", "2"]).code, 0);
     let (a, b) = (one.files("assets"), two.files("assets"));
-    assert_eq!(a.len(), 66);
+    assert_eq!(a.len(), 70);
     assert!(a == b, "outputs differ between -j 1 and -j 2");
     let cache = |s: &Sandbox| std::fs::read(s.path(".assetgen-cache.json")).unwrap();
     assert!(
@@ -573,11 +573,13 @@ fn a_new_render_rebuilds_exactly_its_outputs() {
         written_paths(&r),
         vec![
             "assets/images/muscles/gif/Leg-Gastrocnemius.gif",
+            "assets/images/muscles/gif/Leg-Gastrocnemius.mp4",
+            "assets/images/muscles/gif/Leg-Gastrocnemius.webm",
             "assets/images/muscles/png/Leg-Gastrocnemius-3-thumb.png",
             "assets/images/muscles/png/Leg-Gastrocnemius-3.png",
         ]
     );
-    assert_eq!(r.json()["up_to_date"].as_array().unwrap().len(), 63);
+    assert_eq!(r.json()["up_to_date"].as_array().unwrap().len(), 65);
     // check agrees that everything is up to date now.
     assert_eq!(s.run(&["check"]).code, 0);
 }
@@ -620,7 +622,14 @@ fn a_changed_setting_rebuilds_only_what_it_shapes() {
         written.iter().all(|p| p.ends_with("-thumb.png")),
         "{written:?}"
     );
-    let r = s.run(&["build", "--json", "--thumb-size", "30", "--gif-delay", "50"]);
+    let r = s.run(&[
+        "build",
+        "--json",
+        "--thumb-size",
+        "30",
+        "--gif-colors",
+        "16",
+    ]);
     assert_eq!(
         written_paths(&r),
         vec![
@@ -634,14 +643,14 @@ fn a_changed_setting_rebuilds_only_what_it_shapes() {
         "--json",
         "--thumb-size",
         "30",
-        "--gif-delay",
-        "50",
+        "--gif-colors",
+        "16",
         "--force",
     ]);
     // --force makes everything again; the bytes come out the same, so
     // nothing is rewritten, and the report says "unchanged", not "up to date".
     let json = r.json();
-    assert_eq!(json["unchanged"].as_array().unwrap().len(), 66, "{json}");
+    assert_eq!(json["unchanged"].as_array().unwrap().len(), 70, "{json}");
     assert_eq!(json["up_to_date"].as_array().unwrap().len(), 0, "{json}");
 }
 
@@ -676,7 +685,7 @@ fn png_and_thumb_efforts_rebuild_only_their_outputs() {
         "2",
     ]);
     let up = r.json()["up_to_date"].as_array().unwrap().len();
-    assert_eq!(up, 34, "{}", r.stdout);
+    assert_eq!(up, 38, "{}", r.stdout); // PNGs, GIFs, videos
 }
 
 #[test]
@@ -933,8 +942,8 @@ fn fingerprinting_renames_outputs_and_rewrites_only_those_values() {
     assert_eq!(s.files("pages"), original);
     // The fingerprinted files are orphans now, which clean removes.
     let r = s.run(&["clean", "--json"]);
-    assert_eq!(r.json()["removed"].as_array().unwrap().len(), 66);
-    assert_eq!(s.files("assets").len(), 66);
+    assert_eq!(r.json()["removed"].as_array().unwrap().len(), 70);
+    assert_eq!(s.files("assets").len(), 70);
 }
 
 /// The real site keeps its renders beside the published files: source
@@ -955,16 +964,16 @@ fn in_place_renders_survive_fingerprinting_and_clean() {
         assert_eq!(pixels(&render(n)).pixels, px.pixels, "{}", render(n));
     }
     let built = s.files("assets");
-    assert_eq!(built.len(), 16 + 16 + 1); // renders, thumbnails, GIF
+    assert_eq!(built.len(), 16 + 16 + 3); // renders, thumbnails, GIF and videos
 
     // Fingerprinted outputs land beside the renders; clean removes the
     // unfingerprinted thumbnails and GIF, and never a render.
     assert_eq!(s.run(&["build", "-q", "--fingerprint"]).code, 0);
-    assert_eq!(s.files("assets").len(), 33 + 33);
+    assert_eq!(s.files("assets").len(), 35 + 35);
     let r = s.run(&["clean", "--json"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     let removed = r.json()["removed"].as_array().unwrap().len();
-    assert_eq!(removed, 17, "{}", r.stdout);
+    assert_eq!(removed, 19, "{}", r.stdout);
     for n in 1..=16 {
         assert_eq!(
             s.files("assets")[&render(n)],
@@ -1166,7 +1175,7 @@ fn one_build_reaches_the_fixed_point_in_place() {
     let r = s.run(&["build", "--json"]);
     let json = r.json();
     assert_eq!(json["written"].as_array().unwrap().len(), 0, "{json}");
-    assert_eq!(json["up_to_date"].as_array().unwrap().len(), 33, "{json}");
+    assert_eq!(json["up_to_date"].as_array().unwrap().len(), 35, "{json}");
 }
 
 #[test]
@@ -1338,6 +1347,14 @@ fn dry_run_lists_what_a_build_would_do_without_touching_pixels() {
                 &serde_json::Value::Null
             ),
             (
+                "assets/images/muscles/gif/Leg-Gastrocnemius.mp4",
+                &serde_json::Value::Null
+            ),
+            (
+                "assets/images/muscles/gif/Leg-Gastrocnemius.webm",
+                &serde_json::Value::Null
+            ),
+            (
                 "assets/images/muscles/png/Leg-Gastrocnemius-4-thumb.png",
                 &serde_json::Value::Null
             ),
@@ -1361,7 +1378,7 @@ fn force_and_plurals_say_what_happened() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(!r.stderr.contains("up to date"), "{}", r.stderr);
     assert!(
-        r.stderr.contains("66 made again with identical bytes"),
+        r.stderr.contains("70 made again with identical bytes"),
         "{}",
         r.stderr
     );
@@ -1369,7 +1386,7 @@ fn force_and_plurals_say_what_happened() {
     let r = s.run(&["build", "--", GALLERIES[0].0]);
     assert!(
         r.stderr
-            .contains("wrote 3 files (1 GIF, 1 PNG, 1 thumbnail;"),
+            .contains("wrote 5 files (1 GIF, 2 videos, 1 PNG, 1 thumbnail;"),
         "{}",
         r.stderr
     );
@@ -1400,4 +1417,362 @@ fn completions_and_version_come_from_the_cli_definition() {
     let r = s.run(&["--version"]);
     assert!(r.stdout.contains("oxipng"), "{}", r.stdout);
     assert!(r.stdout.contains("features"), "{}", r.stdout);
+}
+
+// The videos beside each GIF. Decoded with ffmpeg, which only the tests
+// need (.ci/run installs it); the product encodes in-process.
+
+/// What ffprobe says of a video's one stream.
+struct Probe {
+    codec: String,
+    width: u32,
+    height: u32,
+    frames: u32,
+    rate: String,
+    pix_fmt: String,
+    color: (String, String, String, String),
+}
+
+fn ffprobe(path: &Path) -> Probe {
+    let out = Command::new("ffprobe")
+        .args(["-v", "error", "-count_frames", "-select_streams", "v:0", "-of", "json"])
+        .args(["-show_entries", "stream=codec_name,width,height,nb_read_frames,r_frame_rate,pix_fmt,color_range,color_space,color_transfer,color_primaries"])
+        .arg(path)
+        .output()
+        .expect("ffprobe runs (install ffmpeg, as .ci/run does)");
+    assert!(
+        out.status.success(),
+        "{}: {}",
+        path.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let s = &json["streams"][0];
+    let text = |k: &str| s[k].as_str().unwrap_or("").to_string();
+    Probe {
+        codec: text("codec_name"),
+        width: s["width"].as_u64().unwrap() as u32,
+        height: s["height"].as_u64().unwrap() as u32,
+        frames: text("nb_read_frames").parse().unwrap(),
+        rate: text("r_frame_rate"),
+        pix_fmt: text("pix_fmt"),
+        color: (
+            text("color_range"),
+            text("color_space"),
+            text("color_transfer"),
+            text("color_primaries"),
+        ),
+    }
+}
+
+/// Every frame of a video as RGB, decoded by ffmpeg honouring its tags.
+fn decode_video(path: &Path, width: u32, height: u32) -> Vec<Vec<u8>> {
+    let out = Command::new("ffmpeg")
+        .args(["-v", "error", "-i"])
+        .arg(path)
+        .args(["-f", "rawvideo", "-pix_fmt", "rgb24", "-"])
+        .output()
+        .expect("ffmpeg runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let size = (width * height * 3) as usize;
+    assert_eq!(out.stdout.len() % size, 0);
+    out.stdout.chunks(size).map(<[u8]>::to_vec).collect()
+}
+
+/// A frame flattened onto white, as the page shows it.
+fn on_white(frame: &assetgen::Rgba8) -> Vec<u8> {
+    frame
+        .pixels
+        .chunks(4)
+        .flat_map(|p| {
+            let a = u32::from(p[3]);
+            p[..3]
+                .iter()
+                .map(move |&c| ((u32::from(c) * a + 255 * (255 - a) + 127) / 255) as u8)
+        })
+        .collect()
+}
+
+/// Peak signal-to-noise ratio of two RGB buffers, in dB.
+fn psnr(a: &[u8], b: &[u8]) -> f64 {
+    let mse = a
+        .iter()
+        .zip(b)
+        .map(|(&x, &y)| (f64::from(x) - f64::from(y)).powi(2))
+        .sum::<f64>()
+        / a.len() as f64;
+    10.0 * (255.0 * 255.0 / mse.max(1e-9)).log10()
+}
+
+/// The top-level boxes of an MP4, in order.
+fn mp4_boxes(data: &[u8]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i + 8 <= data.len() {
+        let size = u32::from_be_bytes(data[i..i + 4].try_into().unwrap()) as usize;
+        out.push(String::from_utf8_lossy(&data[i + 4..i + 8]).into_owned());
+        if size < 8 {
+            break;
+        }
+        i += size;
+    }
+    out
+}
+
+/// Checks one gallery's videos against its frames: every frame, the
+/// frames' size and rate, BT.709 limited range tags, each frame close to
+/// its source on white, and the MP4's index before its data.
+fn check_videos(s: &Sandbox, base: &str, frames: &[assetgen::Rgba8], fps: &str) {
+    let (w, h) = (frames[0].width, frames[0].height);
+    // 4:2:0 needs even sizes: an odd one is padded by one row or column.
+    let (ew, eh) = ((w + 1) & !1, (h + 1) & !1);
+    for (ext, codec) in [("webm", "av1"), ("mp4", "h264")] {
+        let path = s.path(&format!("{base}.{ext}"));
+        let p = ffprobe(&path);
+        assert_eq!(p.codec, codec, "{ext}");
+        assert_eq!(
+            (p.width, p.height),
+            (ew, eh),
+            "{ext}: shown at the frames' size"
+        );
+        assert_eq!(
+            p.frames as usize,
+            frames.len(),
+            "{ext}: every frame present"
+        );
+        assert_eq!(p.rate, fps, "{ext}");
+        assert_eq!(p.pix_fmt, "yuv420p", "{ext}");
+        let bt709 = (
+            "tv".to_string(),
+            "bt709".to_string(),
+            "bt709".to_string(),
+            "bt709".to_string(),
+        );
+        assert_eq!(p.color, bt709, "{ext}: tagged as encoded");
+        let decoded = decode_video(&path, ew, eh);
+        assert_eq!(decoded.len(), frames.len(), "{ext}");
+        for (i, (got, want)) in decoded.iter().zip(frames).enumerate() {
+            let row = (ew * 3) as usize;
+            let got: Vec<u8> = got
+                .chunks(row)
+                .take(h as usize)
+                .flat_map(|r| r[..(w * 3) as usize].to_vec())
+                .collect();
+            let db = psnr(&got, &on_white(want));
+            assert!(db > 30.0, "{ext} frame {i}: {db:.1} dB from its source");
+        }
+    }
+    let mp4 = std::fs::read(s.path(&format!("{base}.mp4"))).unwrap();
+    assert_eq!(mp4_boxes(&mp4), ["ftyp", "moov", "mdat"], "fast start");
+}
+
+fn gallery_frames(s: &Sandbox, stem: &str) -> Vec<assetgen::Rgba8> {
+    (1..=16)
+        .map(|n| {
+            let rel = format!("assets-src/muscles/png/{stem}-{n}.png");
+            decode_png(&std::fs::read(s.path(&rel)).unwrap(), Path::new(&rel)).unwrap()
+        })
+        .collect()
+}
+
+#[test]
+fn every_gif_gets_a_webm_and_an_mp4_of_its_frames() {
+    let s = Sandbox::gallery_site();
+    let r = s.run(&["build", "--json"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let json = r.json();
+    let videos: Vec<&str> = json["written"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|w| w["kind"] == "video")
+        .map(|w| w["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        videos,
+        [
+            "assets/images/muscles/gif/Back-Scapularis.mp4",
+            "assets/images/muscles/gif/Back-Scapularis.webm",
+            "assets/images/muscles/gif/Leg-Gastrocnemius.mp4",
+            "assets/images/muscles/gif/Leg-Gastrocnemius.webm",
+        ]
+    );
+    // Leg: 60x90 RGBA on transparent; Back: 75x75 RGB, odd on both sides.
+    for (_, stem) in GALLERIES {
+        let frames = gallery_frames(&s, stem);
+        check_videos(
+            &s,
+            &format!("assets/images/muscles/gif/{stem}"),
+            &frames,
+            "10/1",
+        );
+    }
+}
+
+#[test]
+fn videos_follow_the_settings_and_check_wants_them() {
+    let s = Sandbox::gallery_site();
+    assert_eq!(s.run(&["build", "-q"]).code, 0);
+    let webm = "assets/images/muscles/gif/Leg-Gastrocnemius.webm";
+    let mp4 = "assets/images/muscles/gif/Leg-Gastrocnemius.mp4";
+    // A GIF page without its videos is a problem.
+    std::fs::remove_file(s.path(webm)).unwrap();
+    let r = s.run(&["check"]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stdout
+            .contains(&format!("{webm}: deleted since it was built")),
+        "{}",
+        r.stdout
+    );
+    // A quality setting rebuilds only its own video.
+    assert_eq!(s.run(&["build", "-q"]).code, 0);
+    let r = s.run(&["build", "--json", "--mp4-quality", "30"]);
+    let mut written = written_paths(&r);
+    written.sort();
+    assert_eq!(
+        written,
+        ["assets/images/muscles/gif/Back-Scapularis.mp4", mp4],
+        "{}",
+        r.stdout
+    );
+    // No videos asked for: none made, and clean removes the old ones.
+    let r = s.run(&["build", "--json", "--video", "none", "--mp4-quality", "30"]);
+    assert_eq!(written_paths(&r), Vec::<String>::new(), "{}", r.stdout);
+    let r = s.run(&["check", "--video", "none", "--mp4-quality", "30"]);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    let r = s.run(&["clean", "--json", "--video", "none", "--mp4-quality", "30"]);
+    assert_eq!(
+        r.json()["removed"].as_array().unwrap().len(),
+        4,
+        "{}",
+        r.stdout
+    );
+    assert!(!s.path(mp4).exists());
+    assert!(s
+        .path("assets/images/muscles/gif/Leg-Gastrocnemius.gif")
+        .exists());
+}
+
+#[test]
+fn fingerprinted_videos_share_the_gif_stem() {
+    let s = Sandbox::gallery_site();
+    assert_eq!(s.run(&["build", "-q", "--fingerprint"]).code, 0);
+    let page = std::fs::read_to_string(s.path(GALLERIES[0].0)).unwrap();
+    let gif = page
+        .lines()
+        .find(|l| l.contains("image_name:") && l.contains(".gif"))
+        .and_then(|l| l.split(": ").nth(1))
+        .unwrap()
+        .trim_matches(|c| c == '"' || c == '\'');
+    assert!(gif.starts_with("muscles/gif/Leg-Gastrocnemius-"), "{gif}");
+    let base = format!("assets/images/{}", gif.trim_end_matches(".gif"));
+    for ext in ["gif", "webm", "mp4"] {
+        assert!(s.path(&format!("{base}.{ext}")).is_file(), "{base}.{ext}");
+    }
+    // A new mp4 quality changes the stem of all three (the template finds
+    // the videos from the GIF's name).
+    assert_eq!(
+        s.run(&["build", "-q", "--fingerprint", "--mp4-quality", "30"])
+            .code,
+        0
+    );
+    let page2 = std::fs::read_to_string(s.path(GALLERIES[0].0)).unwrap();
+    assert!(!page2.contains(gif), "{page2}");
+}
+
+#[test]
+fn one_changed_frame_rebuilds_its_gallery_videos_and_nothing_else() {
+    let s = Sandbox::gallery_site();
+    assert_eq!(s.run(&["build", "-q"]).code, 0);
+    touch_one_pixel(&s.path("assets-src/muscles/png/Back-Scapularis-3.png"));
+    let r = s.run(&["build", "--json"]);
+    let mut written = written_paths(&r);
+    written.sort();
+    assert_eq!(
+        written,
+        [
+            "assets/images/muscles/gif/Back-Scapularis.gif",
+            "assets/images/muscles/gif/Back-Scapularis.mp4",
+            "assets/images/muscles/gif/Back-Scapularis.webm",
+            "assets/images/muscles/png/Back-Scapularis-3-thumb.png",
+            "assets/images/muscles/png/Back-Scapularis-3.png",
+        ]
+    );
+}
+
+#[test]
+fn the_gif_command_makes_videos_on_request_from_any_colour_type() {
+    let s = Sandbox::gallery_site();
+    // Frames of every colour type and depth, odd-sized: grey, grey+alpha,
+    // RGB, RGBA, 16-bit RGBA.
+    let (w, h) = (33u32, 21u32);
+    let kinds = [
+        (png::ColorType::Grayscale, png::BitDepth::Eight, 1u32),
+        (png::ColorType::GrayscaleAlpha, png::BitDepth::Eight, 2),
+        (png::ColorType::Rgb, png::BitDepth::Eight, 3),
+        (png::ColorType::Rgba, png::BitDepth::Eight, 4),
+        (png::ColorType::Rgba, png::BitDepth::Sixteen, 4),
+    ];
+    std::fs::create_dir_all(s.path("in")).unwrap();
+    let mut names = Vec::new();
+    for (i, (colour, depth, channels)) in kinds.iter().enumerate() {
+        // Smooth gradients, a different one per frame; alpha (the last
+        // channel of the alpha types) fades across the frame.
+        let alpha = matches!(
+            colour,
+            png::ColorType::GrayscaleAlpha | png::ColorType::Rgba
+        );
+        let mut data = Vec::new();
+        for y in 0..h {
+            for x in 0..w {
+                for c in 0..*channels {
+                    let v = if alpha && c == channels - 1 {
+                        100 + x * 4
+                    } else {
+                        20 + x * 2 + y * 3 + c * 10 + i as u32 * 8
+                    };
+                    if *depth == png::BitDepth::Sixteen {
+                        data.extend_from_slice(&((v * 257) as u16).to_be_bytes());
+                    } else {
+                        data.push(v as u8);
+                    }
+                }
+            }
+        }
+        let name = format!("in/f{}.png", i + 1);
+        let file = std::fs::File::create(s.path(&name)).unwrap();
+        let mut enc = png::Encoder::new(file, w, h);
+        enc.set_color(*colour);
+        enc.set_depth(*depth);
+        enc.write_header().unwrap().write_image_data(&data).unwrap();
+        names.push(name);
+    }
+    let mut args = vec![
+        "gif",
+        "--json",
+        "--gif-delay",
+        "40",
+        "-o",
+        "out/t.gif",
+        "--video",
+        "webm,mp4",
+    ];
+    args.extend(names.iter().map(String::as_str));
+    let r = s.run(&args);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let frames: Vec<_> = names
+        .iter()
+        .map(|n| decode_png(&std::fs::read(s.path(n)).unwrap(), Path::new(n)).unwrap())
+        .collect();
+    check_videos(&s, "out/t", &frames, "25/1");
+    // Without --video, only the GIF.
+    let mut args = vec!["gif", "-q", "-o", "out2/t.gif"];
+    args.extend(names.iter().map(String::as_str));
+    assert_eq!(s.run(&args).code, 0);
+    assert_eq!(s.files("out2").len(), 1);
 }

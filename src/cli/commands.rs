@@ -161,17 +161,23 @@ pub fn settings(a: SettingsArgs) -> Outcome {
 
 pub fn gif(mut a: GifArgs) -> Outcome {
     let printer = Printer::new(&a.out);
-    let settings = a.settings.overrides()?.resolve();
+    let overrides = a.settings.overrides()?;
+    let asked_for_video = overrides.origin("video") != assetgen::Origin::Default;
+    let mut settings = overrides.resolve();
+    if !asked_for_video {
+        // Outside a site, a GIF is what was asked for; videos on request.
+        settings.video = Default::default();
+    }
     if !a.no_sort {
         // A shell's `*` puts -10 before -2: the animation would jump.
         a.frames
             .sort_by(|x, y| assetgen::natural_cmp(&x.to_string_lossy(), &y.to_string_lossy()));
     }
-    let bytes = with_jobs(&a.jobs, || -> Result<u64, assetgen::Error> {
+    let written = with_jobs(&a.jobs, || {
         let frames = assetgen::read_frames(&a.frames)?;
-        assetgen::write_animation(&frames, Kind::Gif, &a.output, &settings)
+        assetgen::write_animations(&frames, &a.output, &settings)
     })??;
-    printer.wrote_file(&a.output, bytes, a.frames.len())?;
+    printer.wrote_files(&written, a.frames.len())?;
     Ok(ExitCode::SUCCESS)
 }
 

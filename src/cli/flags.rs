@@ -17,6 +17,8 @@ use assetgen::{Kind, Origin, Overrides, Setting, SETTINGS};
 pub trait Selection {
     /// The kinds the command makes; `None` for a site command (all settings).
     const KINDS: Option<&'static [Kind]>;
+    /// Settings it takes besides those shaping its kinds.
+    const KEYS: &'static [&'static str] = &[];
 }
 
 /// Every setting: `build`, `check`, `clean`, `settings`.
@@ -26,11 +28,12 @@ impl Selection for Site {
     const KINDS: Option<&'static [Kind]> = None;
 }
 
-/// The settings of a GIF: `gif`.
+/// The settings of a GIF and, on request, its videos: `gif`.
 #[derive(Debug, Clone, Copy)]
 pub struct Gif;
 impl Selection for Gif {
-    const KINDS: Option<&'static [Kind]> = Some(&[Kind::Gif]);
+    const KINDS: Option<&'static [Kind]> = Some(&[Kind::Gif, Kind::Webm, Kind::Mp4]);
+    const KEYS: &'static [&'static str] = &["video"];
 }
 
 /// The settings of the optimised PNG copies: `png`.
@@ -50,7 +53,7 @@ impl Selection for Thumb {
 fn selected<S: Selection>() -> impl Iterator<Item = &'static Setting> {
     SETTINGS.iter().filter(|s| match S::KINDS {
         None => true,
-        Some(kinds) => s.shapes.iter().any(|k| kinds.contains(k)),
+        Some(kinds) => s.shapes.iter().any(|k| kinds.contains(k)) || S::KEYS.contains(&s.key),
     })
 }
 

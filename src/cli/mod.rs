@@ -56,7 +56,8 @@ enum Command {
     Clean(CleanArgs),
     /// Print every setting in effect and where its value comes from
     Settings(SettingsArgs),
-    /// Encode one animated GIF from frames, outside any site
+    /// Encode one animated GIF from frames, outside any site (and, with
+    /// --video webm,mp4, the videos beside it: none unless asked for here)
     Gif(GifArgs),
     /// Write optimised copies of PNGs into a folder, outside any site
     Png(ConvertArgs<flags::Png>),
@@ -175,7 +176,7 @@ struct SettingsArgs {
 
 #[derive(Debug, Args)]
 struct GifArgs {
-    /// Output GIF
+    /// Output GIF; videos go beside it as OUT.webm and OUT.mp4
     #[arg(short, long, value_name = "OUT.gif")]
     output: PathBuf,
     /// Frames (PNG), in natural order of their names (-2 before -10) unless --no-sort

@@ -3,7 +3,7 @@
 //! end-of-run summary, and the JSON report when asked.
 
 use std::io::IsTerminal;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -199,26 +199,34 @@ impl Printer {
         Ok(())
     }
 
-    /// `gif`: the one file written.
-    pub fn wrote_file(
+    /// `gif`: the GIF written, and the videos beside it when asked for.
+    pub fn wrote_files(
         &self,
-        path: &Path,
-        bytes: u64,
+        files: &[(PathBuf, u64)],
         frames: usize,
     ) -> Result<(), serde_json::Error> {
         if self.json {
-            return self.json(&serde_json::json!({
-                "written": [{ "path": path.to_string_lossy(), "kind": "gif", "bytes": bytes }],
-                "errors": [],
-            }));
+            let written: Vec<_> = files
+                .iter()
+                .map(|(p, b)| {
+                    let kind = match p.extension().and_then(|e| e.to_str()) {
+                        Some("gif") => "gif",
+                        _ => "video",
+                    };
+                    serde_json::json!({ "path": p.to_string_lossy(), "kind": kind, "bytes": b })
+                })
+                .collect();
+            return self.json(&serde_json::json!({ "written": written, "errors": [] }));
         }
         if !self.quiet {
-            eprintln!(
-                "wrote {} ({}, {})",
-                path.display(),
-                human_bytes(bytes),
-                count(frames, "frame", "frames")
-            );
+            for (path, bytes) in files {
+                eprintln!(
+                    "wrote {} ({}, {})",
+                    path.display(),
+                    human_bytes(*bytes),
+                    count(frames, "frame", "frames")
+                );
+            }
         }
         Ok(())
     }
@@ -263,6 +271,7 @@ impl Printer {
 fn build_summary(r: &Report) -> String {
     let kinds = [
         ("gif", "GIF", "GIFs"),
+        ("video", "video", "videos"),
         ("png", "PNG", "PNGs"),
         ("thumb", "thumbnail", "thumbnails"),
         ("page", "page", "pages"),

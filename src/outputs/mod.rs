@@ -9,11 +9,12 @@
 //! named after that frame's front-matter value (`image_url`): the optimised
 //! PNG and the thumbnail. A *gallery* output is made from all of a
 //! gallery's frames, in order, and named after the animation's value
-//! (`image_name`): the GIF. The outputs of one value share its fingerprint.
+//! (`image_name`): the GIF and the videos beside it. The outputs of one value share its fingerprint.
 
 mod gif;
 mod png;
 mod thumb;
+mod video;
 
 use std::path::{Path, PathBuf};
 
@@ -80,7 +81,7 @@ pub fn encoders() -> Vec<&'static str> {
 static FRAME_OUTPUTS: &[&dyn FrameOutput] = &[&png::Png, &thumb::Thumb];
 
 /// Gallery outputs, in the order they are made and listed.
-static GALLERY_OUTPUTS: &[&dyn GalleryOutput] = &[&gif::Gif];
+static GALLERY_OUTPUTS: &[&dyn GalleryOutput] = &[&gif::Gif, &video::Webm, &video::Mp4];
 
 /// The frame outputs the settings ask for.
 pub fn frame_outputs(settings: &Settings) -> Vec<&'static dyn FrameOutput> {

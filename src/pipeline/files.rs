@@ -51,6 +51,24 @@ pub fn write_animation(
     Ok(bytes.len() as u64)
 }
 
+/// Makes every gallery output the settings ask for (the GIF at `out`, and
+/// the videos beside it, named by the same rules as in a build) from
+/// decoded frames, side by side. Returns each file written with its size.
+pub fn write_animations(
+    frames: &[Rgba8],
+    out: &Path,
+    settings: &Settings,
+) -> Result<Vec<(PathBuf, u64)>> {
+    outputs::gallery_outputs(settings)
+        .par_iter()
+        .map(|o| {
+            let path = o.name(out);
+            let bytes = write_animation(frames, o.kind(), &path, settings)?;
+            Ok((path, bytes))
+        })
+        .collect()
+}
+
 /// One file converted by [`convert_files`]: where it went and its size.
 pub type Converted = Result<(PathBuf, u64)>;
 

@@ -25,8 +25,8 @@ pub struct SiteConfig {
     pub overrides: Overrides,
 }
 
-/// A scalar as YAML can write it; settings are scalars, so anything else is
-/// reported as a wrong type for its key.
+/// A setting's value as YAML can write it: a scalar, or a list of words
+/// (`video: [webm, mp4]`); anything else is reported as a wrong type.
 #[derive(Debug, Deserialize)]
 #[serde(untagged)]
 enum Scalar {
@@ -34,6 +34,7 @@ enum Scalar {
     Int(i64),
     Float(f64),
     Str(String),
+    List(Vec<String>),
     Null(()),
 }
 
@@ -162,6 +163,8 @@ impl SiteConfig {
                 Scalar::Int(i) => i.to_string(),
                 Scalar::Float(f) => f.to_string(),
                 Scalar::Str(s) => s,
+                Scalar::List(words) if words.is_empty() => "none".to_string(),
+                Scalar::List(words) => words.join(", "),
             };
             overrides
                 .set(&key, &text, Origin::ConfigFile)

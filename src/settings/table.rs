@@ -14,7 +14,9 @@
 
 use std::path::PathBuf;
 
-use super::values::{boolean, choice, colour, folder, int, optional, Dither, Rgb, Strip};
+use super::values::{
+    boolean, choice, colour, folder, int, optional, videos, Dither, Rgb, Strip, Videos,
+};
 
 super::define_settings! {
     /// source root (renders), relative to the site
@@ -32,12 +34,12 @@ super::define_settings! {
         value: "DIR",
         shapes: [],
     }
-    /// milliseconds per frame (GIF stores hundredths)
+    /// milliseconds per frame, in the GIF (which stores hundredths) and the videos
     gif_delay: u32 {
         default: "100",
         parse: int(10, 655_350, "a delay in milliseconds"),
         value: "MS",
-        shapes: [Gif],
+        shapes: [Gif, Webm, Mp4],
     }
     /// times the animation plays; 0 = forever
     gif_loop: u16 {
@@ -79,7 +81,35 @@ super::define_settings! {
         default: "#ffffff",
         parse: colour(),
         value: "COLOUR",
-        shapes: [Gif],
+        shapes: [Gif, Webm, Mp4],
+    }
+    /// videos beside each GIF: `webm` (AV1), `mp4` (H.264), both, or `none`
+    video: Videos {
+        default: "webm, mp4",
+        parse: videos(),
+        value: "LIST",
+        shapes: [],
+    }
+    /// video width in pixels, height keeps the aspect ratio; `auto` = the frames' width
+    video_width: Option<u32> {
+        default: "auto",
+        parse: optional(int(2, 8192, "a width in pixels")),
+        value: "PX",
+        shapes: [Webm, Mp4],
+    }
+    /// `.mp4` quality: H.264 quantiser 10-51, lower is better and bigger (about x264's `-crf` scale)
+    mp4_quality: u8 {
+        default: "23",
+        parse: int(10, 51, "an H.264 quantiser"),
+        value: "QP",
+        shapes: [Mp4],
+    }
+    /// `.webm` quality: AV1 quantiser index 1-255, lower is better and bigger
+    webm_quality: u8 {
+        default: "110",
+        parse: int(1, 255, "an AV1 quantiser index"),
+        value: "Q",
+        shapes: [Webm],
     }
     /// thumbnail longest edge in pixels (a 4-column grid at 2x density)
     thumb_size: u32 {

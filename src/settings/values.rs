@@ -161,6 +161,50 @@ impl Value for Rgb {
     }
 }
 
+/// Which videos are made beside each GIF (`video: [webm, mp4]`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Videos {
+    pub webm: bool,
+    pub mp4: bool,
+}
+
+impl Value for Videos {
+    fn show(&self) -> String {
+        match (self.webm, self.mp4) {
+            (true, true) => "webm, mp4".into(),
+            (true, false) => "webm".into(),
+            (false, true) => "mp4".into(),
+            (false, false) => "none".into(),
+        }
+    }
+}
+
+/// A list of videos: `webm, mp4`, `[webm, mp4]`, one of them, or `none`
+/// (also `[]`). YAML lists reach here joined by commas.
+pub fn videos() -> impl Fn(&str) -> Parsed<Videos> {
+    |v| {
+        let mut out = Videos::default();
+        let inner = v.trim().trim_start_matches('[').trim_end_matches(']');
+        for word in inner
+            .split([',', ' '])
+            .map(str::trim)
+            .filter(|w| !w.is_empty())
+        {
+            match word {
+                "webm" => out.webm = true,
+                "mp4" => out.mp4 = true,
+                "none" if inner.trim() == "none" => {}
+                other => {
+                    return Err(format!(
+                        "expected a list of webm and mp4 (or none), got '{other}'"
+                    ))
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
 /// A parser: text to a setting's value, or what the setting accepts.
 pub type Parsed<T> = Result<T, String>;
 
@@ -230,6 +274,21 @@ pub fn optional<T>(inner: impl Fn(&str) -> Parsed<T>) -> impl Fn(&str) -> Parsed
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn video_lists_parse() {
+        let both = Videos {
+            webm: true,
+            mp4: true,
+        };
+        assert_eq!(videos()("webm, mp4"), Ok(both));
+        assert_eq!(videos()("[mp4, webm]"), Ok(both));
+        assert_eq!(videos()("mp4").map(|v| v.show()), Ok("mp4".to_string()));
+        assert_eq!(videos()("none"), Ok(Videos::default()));
+        assert_eq!(videos()("[]"), Ok(Videos::default()));
+        assert!(videos()("gif").is_err());
+        assert!(videos()("none, mp4").is_err());
+    }
 
     #[test]
     fn colours_parse() {

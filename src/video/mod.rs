@@ -1,0 +1,132 @@
+//! The `.webm` and `.mp4` beside every GIF, encoded in-process.
+//!
+//! Sites that show turntables in a `<video>` (the Muscle-Atlas template
+//! does) show an empty box when neither file plays, so the videos are as
+//! much a build output as the GIF. The route, chosen by measurement (see
+//! the README's video section):
+//!
+//! ```text
+//! frames (decoded once, for the GIF too) -> resize to video_width
+//!   -> flatten on the matte (no video alpha plays everywhere)
+//!   -> BT.709 limited-range 4:2:0, padded to even sizes       yuv.rs
+//!   -> OpenH264, High profile, CABAC, fixed QP, no skipping    h264.rs
+//!        -> MP4, moov before mdat (fast start)                 mp4.rs
+//!   -> rav1e AV1, fixed quantizer, one key frame              av1.rs
+//!        -> WebM (Matroska), Colour tagged                     webm.rs
+//! ```
+//!
+//! The two containers are written here by hand (a few hundred lines each):
+//! the maintained muxer crates either write no colour tags (`muxide`),
+//! write `moov` last (`mp4`), or compile ten thousand lines of C++ (`webm`);
+//! ours write exactly the boxes and elements browsers need, with no
+//! timestamps or random IDs, so equal inputs give equal bytes.
+//!
+//! Both encoders' output depends only on the pixels and the settings: the
+//! AV1 tiling is fixed, OpenH264 runs one slice on one thread, so the
+//! bytes are the same whatever `-j`.
+
+#[cfg(feature = "webm")]
+mod av1;
+#[cfg(feature = "mp4")]
+mod h264;
+#[cfg(feature = "mp4")]
+mod mp4;
+#[cfg(feature = "webm")]
+mod webm;
+mod yuv;
+
+use rayon::prelude::*;
+
+use crate::image::decode::Rgba8;
+use crate::image::resize;
+use crate::settings::Settings;
+use yuv::{Rgb, Yuv420};
+
+/// The size the videos are shown at: `video_width` (height keeping the
+/// aspect ratio), else the frames' own size. Odd sizes are padded to even
+/// inside the stream and cropped back by the container.
+pub fn shown_size(frames: &[Rgba8], settings: &Settings) -> Option<(u32, u32)> {
+    let first = frames.first()?;
+    let size = first.dimensions();
+    Some(match settings.video_width {
+        Some(w) if w != size.0 => resize::fit_width(size.0, size.1, w),
+        _ => size,
+    })
+}
+
+/// Resizes, flattens on the matte and converts every frame, in parallel.
+fn prepare(frames: &[Rgba8], settings: &Settings) -> Result<(Vec<Yuv420>, (u32, u32)), String> {
+    let (width, height) = shown_size(frames, settings).ok_or("no frames")?;
+    if width < 2 || height < 2 {
+        return Err(format!(
+            "{width}x{height} is too small for a video (2x2 at least)"
+        ));
+    }
+    let matte = settings.matte.0;
+    let yuv = frames
+        .par_iter()
+        .map(|f| {
+            let rgb = if f.dimensions() == (width, height) {
+                Rgb::on_matte(f, matte)
+            } else {
+                Rgb::on_matte(&resize::resize(f, width, height)?, matte)
+            };
+            Ok(Yuv420::from_rgb_bt709(&rgb))
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    Ok((yuv, (width, height)))
+}
+
+/// The H.264 `.mp4`.
+#[cfg(feature = "mp4")]
+pub fn encode_mp4(frames: &[Rgba8], settings: &Settings) -> Result<Vec<u8>, String> {
+    let (yuv, (width, height)) = prepare(frames, settings)?;
+    let h264 = h264::H264Settings {
+        qp: settings.mp4_quality,
+        ..h264::H264Settings::default()
+    };
+    let stream = h264::encode_raw(&yuv, settings.gif_delay, &h264).map_err(|e| e.to_string())?;
+    drop(yuv);
+    let params = mp4::Mp4Params {
+        display_width: width,
+        display_height: height,
+        delay_ms: settings.gif_delay,
+    };
+    mp4::write_mp4(&stream, &params).map_err(|e| e.to_string())
+}
+
+/// The AV1 `.webm`.
+#[cfg(feature = "webm")]
+pub fn encode_webm(frames: &[Rgba8], settings: &Settings) -> Result<Vec<u8>, String> {
+    let (yuv, (width, height)) = prepare(frames, settings)?;
+    let av1 = av1::Av1Settings {
+        quantizer: usize::from(settings.webm_quality),
+        ..av1::Av1Settings::default()
+    };
+    let stream = av1::encode(&yuv, settings.gif_delay, &av1).map_err(|e| e.to_string())?;
+    drop(yuv);
+    let av1c = av1::av1c_from_seq_header(&stream.seq_header_obu);
+    // Matroska's AV1 mapping: blocks carry no temporal delimiters.
+    let blocks: Vec<Vec<u8>> = stream
+        .packets
+        .iter()
+        .map(|p| webm::strip_av1_td(&p.data))
+        .collect();
+    let frames: Vec<webm::Frame> = blocks
+        .iter()
+        .zip(&stream.packets)
+        .map(|(data, p)| webm::Frame {
+            data,
+            keyframe: p.keyframe,
+        })
+        .collect();
+    let params = webm::WebmParams {
+        codec: webm::Codec::Av1 { av1c: &av1c },
+        width: stream.width as u32,
+        height: stream.height as u32,
+        display_width: width,
+        display_height: height,
+        delay_ms: settings.gif_delay,
+    };
+    Ok(webm::write_webm(&params, &frames))
+}
