@@ -236,14 +236,15 @@ fn page_args(site: &Site, pages: &[PathBuf]) -> Result<Vec<PathBuf>, Exit> {
         .collect::<Result<_, _>>()?)
 }
 
-/// Waits (saying so) while another run works on the same site.
-fn take_lock(site: &Site) -> Result<assetgen::SiteLock, Exit> {
-    Ok(site.lock(|| {
-        eprintln!(
-            "waiting for another assetgen run on {} to finish...",
-            site.root.display()
-        )
-    })?)
+/// A build stopped by Ctrl-C while it waited for another run's lock: it
+/// did nothing, which is not a failure of any page.
+fn interrupted_waiting(e: assetgen::Error) -> Exit {
+    if matches!(e, assetgen::Error::Cancelled { .. }) {
+        eprintln!("interrupted while waiting for another assetgen run; nothing done");
+        Exit(ExitCode::from(130))
+    } else {
+        Exit::from(e)
+    }
 }
 
 fn build(a: BuildArgs) -> Result<ExitCode, Exit> {
@@ -255,14 +256,9 @@ fn build(a: BuildArgs) -> Result<ExitCode, Exit> {
         prune: a.prune,
         cancel: Some(on_ctrl_c()),
     };
-    // A dry run writes nothing, so it needs no lock (and creates no file).
-    let _lock = if a.dry_run {
-        None
-    } else {
-        Some(take_lock(&site)?)
-    };
     let bars = output::Bars::new(!a.quiet);
-    let report = with_jobs(a.jobs, || assetgen::build(&site, &opts, &bars))??;
+    let report =
+        with_jobs(a.jobs, || assetgen::build(&site, &opts, &bars))?.map_err(interrupted_waiting)?;
     if a.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     }
@@ -313,15 +309,24 @@ fn check(a: CheckArgs) -> Result<ExitCode, Exit> {
         for p in &report.problems {
             println!("{}", p.message);
         }
+        for w in &report.warnings {
+            println!("warning: {}", w.message);
+        }
+        let count = |n: usize, what: &str| match n {
+            1 => format!("1 {what}"),
+            n => format!("{n} {what}s"),
+        };
+        let problems = match report.problems.len() {
+            0 => "all good".to_string(),
+            n => count(n, "problem"),
+        };
+        let warnings = match report.warnings.len() {
+            0 => String::new(),
+            n => format!(" ({})", count(n, "warning")),
+        };
         eprintln!(
-            "checked {} pages, {} frames: {}",
-            report.pages,
-            report.frames,
-            match report.problems.len() {
-                0 => "all good".to_string(),
-                1 => "1 problem".to_string(),
-                n => format!("{n} problems"),
-            }
+            "checked {} pages, {} frames: {problems}{warnings}",
+            report.pages, report.frames
         );
     }
     Ok(status(report.is_clean()))
@@ -329,8 +334,7 @@ fn check(a: CheckArgs) -> Result<ExitCode, Exit> {
 
 fn clean(a: CleanArgs) -> Result<ExitCode, Exit> {
     let site = open_site(&a.site, &a.settings)?;
-    let _lock = take_lock(&site)?;
-    let report = assetgen::clean(&site, a.dry_run)?;
+    let report = assetgen::clean(&site, a.dry_run, &output::SaysWhenWaiting)?;
     if a.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
@@ -352,9 +356,8 @@ fn settings(a: SettingsArgs) -> Result<ExitCode, Exit> {
 
 fn gif(a: GifArgs) -> Result<ExitCode, Exit> {
     let settings = a.settings.overrides()?.resolve();
-    let bytes = with_jobs(a.jobs, || -> Result<u64, assetgen::Error> {
-        let frames = assetgen::read_frames(&a.frames)?;
-        assetgen::write_animation(&frames, Kind::Gif, &a.output, &settings)
+    let bytes = with_jobs(a.jobs, || {
+        assetgen::animation_from_files(&a.frames, Kind::Gif, &a.output, &settings)
     })??;
     eprintln!(
         "wrote {} ({}, {} frames)",

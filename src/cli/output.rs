@@ -58,6 +58,21 @@ impl Progress for Bars {
         self.pages.finish_and_clear();
         self.frames.finish_and_clear();
     }
+    fn waiting_for_lock(&self, root: &Path) {
+        SaysWhenWaiting.waiting_for_lock(root);
+    }
+}
+
+/// No progress to show, but a run that must wait for another says so.
+pub struct SaysWhenWaiting;
+
+impl Progress for SaysWhenWaiting {
+    fn waiting_for_lock(&self, root: &Path) {
+        eprintln!(
+            "waiting for another assetgen run on {} to finish...",
+            root.display()
+        );
+    }
 }
 
 pub fn print_errors(errors: &[Problem]) {

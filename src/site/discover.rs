@@ -1,6 +1,9 @@
 //! Finding the pages: every `.md`, `.markdown` or `.html` file under the
 //! root whose first line is `---`, except where Jekyll would not look
 //! (its own folders, `exclude:`) and the image folders themselves.
+//! Symlinks are not followed (a linked folder could lead out of the site),
+//! and a file is opened to look for the fence only when it is a regular
+//! file: a FIFO named `page.md` would otherwise block the walk forever.
 
 use std::path::{Path, PathBuf};
 
@@ -83,7 +86,7 @@ pub fn is_page_name(path: &Path) -> bool {
 fn starts_with_fence(path: &Path) -> bool {
     use std::io::Read;
     let mut head = [0u8; 16];
-    let Ok(mut file) = std::fs::File::open(path) else {
+    let Ok(mut file) = super::fs::open_regular(path, path) else {
         return false;
     };
     let mut filled = 0;
