@@ -7,7 +7,7 @@
 //! ```
 //!
 //! `check` and `clean` walk the same plan and freshness without writing
-//! outputs; `validate` holds the checks `build` and `check` share; `files`
+//! outputs; `renders` keeps every output off the renders pages list; `validate` holds the checks `build` and `check` share; `files`
 //! makes the same outputs from files named on the command line.
 
 pub mod cache;
@@ -17,6 +17,7 @@ pub mod execute;
 pub mod files;
 pub mod fresh;
 pub mod plan;
+mod renders;
 pub mod report;
 mod rewrite;
 mod sink;
