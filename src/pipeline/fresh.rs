@@ -4,13 +4,18 @@
 //! says the file on disk was made from. Shared by `build` (to skip work and
 //! rewrite the page) and `check` (to report staleness), so both agree on
 //! what is stale and on what the page must say.
+//!
+//! Sources are hashed here, not kept: a page's frames are read again, one
+//! at a time, when they are made ([`reread`]), so that a build holds the
+//! files of the frames in flight rather than a whole gallery's.
 
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::frontmatter::edit::Edit;
+use crate::image::decode::png_size;
 use crate::kind::Kind;
 use crate::naming::{with_fingerprint, FINGERPRINT_LEN};
 use crate::outputs::{self, Output};
@@ -51,16 +56,38 @@ impl OutputState {
 /// The state of a frame's outputs, and the value the page must hold for it.
 #[derive(Debug)]
 pub struct FrameState {
-    /// The source could be read (its bytes are in the page's [`Sources`]).
+    /// The source could be read (see the page's [`Sources`]).
     pub readable: bool,
     pub outputs: Vec<OutputState>,
     /// Front-matter value naming this frame's outputs.
     pub url: PathBuf,
 }
 
-/// Each frame's source bytes, read once for hashing and decoding, in
-/// gallery order.
-pub type Sources = Vec<Result<Vec<u8>>>;
+/// What reading a frame's source found, without its bytes.
+#[derive(Debug, Clone)]
+pub struct SourceInfo {
+    /// BLAKE3 of the bytes: what the frame's outputs' keys are made from.
+    pub hash: String,
+    /// The size its PNG header claims (`None`: not a PNG, which decoding
+    /// will say).
+    pub size: Option<(u32, u32)>,
+}
+
+/// Each frame's source as read when hashing, in gallery order.
+pub type Sources = Vec<Result<SourceInfo>>;
+
+/// Reads a frame's source again to make its outputs, and checks it still
+/// is what `page_state` hashed (their keys say they were made from that).
+pub fn reread(site: &Site, source: &Path, page: &Path, info: &SourceInfo) -> Result<Vec<u8>> {
+    let bytes = site.read(source, page)?;
+    if hash(&bytes) != info.hash {
+        return Err(Error::io(
+            source,
+            std::io::Error::other("changed during the build; run assetgen build again"),
+        ));
+    }
+    Ok(bytes)
+}
 
 /// The animation's outputs and the value the page must hold for it.
 #[derive(Debug)]
@@ -171,7 +198,7 @@ pub fn page_state(
 ) -> (PageState, Sources) {
     let s = &site.settings;
     let frame_outputs = outputs::frame_outputs(s);
-    let frames: Vec<(FrameState, Result<Vec<u8>>, Option<String>)> = page
+    let frames: Vec<(FrameState, Result<SourceInfo>, Option<String>)> = page
         .frames
         .par_iter()
         .map(|f| {
@@ -213,7 +240,12 @@ pub fn page_state(
                 outputs: states,
                 url,
             };
-            (state, source, source_hash)
+            // Only the hash and the header's size are kept, not the bytes.
+            let info = source.map(|bytes| SourceInfo {
+                hash: source_hash.clone().unwrap_or_default(),
+                size: png_size(&bytes),
+            });
+            (state, info, source_hash)
         })
         .collect();
     let hashes: Option<Vec<String>> = frames.iter().map(|(_, _, h)| h.clone()).collect();
