@@ -46,7 +46,9 @@ pub use site::Site;
 pub use pipeline::check::{check, CheckReport};
 pub use pipeline::clean::clean;
 pub use pipeline::execute::{build, BuildOptions};
-pub use pipeline::files::{convert_files, read_frames, write_animation, Converted};
+pub use pipeline::files::{
+    animation_from_files, convert_files, read_frames, write_animation, Converted,
+};
 pub use pipeline::report::{NoProgress, PageDiff, Problem, Progress, Report, Written};
 
 // The stages, for use on their own.
