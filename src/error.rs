@@ -93,13 +93,32 @@ pub enum Error {
     /// Encoding or optimising an output failed.
     #[error("{}: {message}", path.display())]
     Encode { path: PathBuf, message: String },
+
+    /// Something that is not a regular file (a FIFO, a socket, a device, a
+    /// folder) where a file is read or replaced: never opened, since a
+    /// FIFO without a writer would block the open forever.
+    #[error("{}: is {what}, not a regular file; left alone", path.display())]
+    NotRegular { path: PathBuf, what: &'static str },
+
+    /// The run was stopped (Ctrl-C) while this file was being read or the
+    /// site's lock was being waited for.
+    #[error("{}: interrupted", path.display())]
+    Cancelled { path: PathBuf },
+
+    /// A command asked for something it must not do (write over its own
+    /// input).
+    #[error("{}: {message}", path.display())]
+    Usage { path: PathBuf, message: String },
 }
 
 impl Error {
     /// Usage and configuration errors stop the whole run (exit 2); every
     /// other error belongs to one page or asset (exit 1).
     pub fn is_usage(&self) -> bool {
-        matches!(self, Error::Config { .. } | Error::Site { .. })
+        matches!(
+            self,
+            Error::Config { .. } | Error::Site { .. } | Error::Usage { .. }
+        )
     }
 
     /// The file the error is about.
@@ -115,7 +134,10 @@ impl Error {
             | Error::MissingFrames { page: path, .. }
             | Error::Decode { path, .. }
             | Error::FrameSize { path, .. }
-            | Error::Encode { path, .. } => path,
+            | Error::Encode { path, .. }
+            | Error::NotRegular { path, .. }
+            | Error::Cancelled { path }
+            | Error::Usage { path, .. } => path,
         }
     }
 

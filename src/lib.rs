@@ -51,7 +51,7 @@ pub use pipeline::check::{check, CheckReport};
 pub use pipeline::clean::clean;
 pub use pipeline::execute::{build, BuildOptions};
 pub use pipeline::files::{
-    convert_files, read_frames, write_animation, write_animations, Converted,
+    animation_from_files, convert_files, read_frames, write_animation, write_animations, Converted,
 };
 pub use pipeline::report::{NoProgress, PageDiff, Problem, Progress, Report, Written};
 

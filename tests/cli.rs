@@ -3,9 +3,10 @@
 //! codes.
 
 use std::collections::BTreeMap;
+use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-use std::time::SystemTime;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant, SystemTime};
 
 use assetgen::{decode_png, decode_png_exact};
 
@@ -18,10 +19,16 @@ struct Sandbox {
 
 /// What a run printed and returned.
 struct Run {
+    /// Exit status; -1 when killed by a signal.
     code: i32,
     stdout: String,
     stderr: String,
 }
+
+/// A run still going after this long is taken to hang: it is killed and
+/// the test fails saying so, instead of the whole suite waiting forever.
+/// (Far above any run's real time; not a timing assertion.)
+const HANG: Duration = Duration::from_secs(300);
 
 impl Run {
     fn json(&self) -> serde_json::Value {
@@ -81,21 +88,58 @@ impl Sandbox {
     }
 
     fn run(&self, args: &[&str]) -> Run {
-        self.run_in("", args)
+        self.run_in_with("", args, &[])
     }
 
     /// Runs from the folder `rel` inside the site.
     fn run_in(&self, rel: &str, args: &[&str]) -> Run {
-        let out: Output = Command::new(env!("CARGO_BIN_EXE_assetgen"))
+        self.run_in_with(rel, args, &[])
+    }
+
+    /// Runs assetgen with extra environment variables, failing the test
+    /// if it hangs.
+    fn run_with(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
+        self.run_in_with("", args, env)
+    }
+
+    /// Runs assetgen from the folder `rel` inside the site, with extra
+    /// environment variables, failing the test if it hangs.
+    fn run_in_with(&self, rel: &str, args: &[&str], env: &[(&str, &str)]) -> Run {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_assetgen"))
             .args(args)
+            .envs(env.iter().copied())
             .current_dir(self.path(rel))
             .env_remove("NO_COLOR")
-            .output()
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
             .unwrap();
+        let drain = |mut pipe: Box<dyn Read + Send>| {
+            std::thread::spawn(move || {
+                let mut bytes = Vec::new();
+                let _ = pipe.read_to_end(&mut bytes);
+                String::from_utf8_lossy(&bytes).into_owned()
+            })
+        };
+        let stdout = drain(Box::new(child.stdout.take().unwrap()));
+        let stderr = drain(Box::new(child.stderr.take().unwrap()));
+        let deadline = Instant::now() + HANG;
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break status;
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("assetgen {args:?} hung; killed after {HANG:?}");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
         Run {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+            code: status.code().unwrap_or(-1),
+            stdout: stdout.join().unwrap(),
+            stderr: stderr.join().unwrap(),
         }
     }
 
@@ -1144,6 +1188,541 @@ fn help_and_version() {
     }
     let r = s.run(&["--version"]);
     assert!(r.stdout.starts_with("assetgen "), "{}", r.stdout);
+}
+
+// Robustness (issue #15): nothing lost, nothing hangs, nothing read outside.
+
+/// The gallery site with one gallery only (the gastrocnemius), for tests
+/// that run many builds.
+fn one_gallery_site() -> Sandbox {
+    let s = Sandbox::gallery_site();
+    std::fs::remove_file(s.path(GALLERIES[1].0)).unwrap();
+    for n in 1..=16 {
+        let other = format!("assets-src/muscles/png/{}-{n}.png", GALLERIES[1].1);
+        std::fs::remove_file(s.path(&other)).unwrap();
+    }
+    s
+}
+
+/// [`one_gallery_site`] in place: the renders sit in the output root, as
+/// on the real site.
+fn in_place_site() -> Sandbox {
+    let s = one_gallery_site();
+    std::fs::create_dir_all(s.path("assets/images")).unwrap();
+    std::fs::rename(
+        s.path("assets-src/muscles"),
+        s.path("assets/images/muscles"),
+    )
+    .unwrap();
+    let mut config = std::fs::read_to_string(s.path("_config.yml")).unwrap();
+    config.push_str("\nassetgen:\n  source: assets/images\n  png_effort: 0\n");
+    std::fs::write(s.path("_config.yml"), config).unwrap();
+    s
+}
+
+/// Temporary files of assetgen anywhere in the sandbox.
+fn temp_files(s: &Sandbox) -> Vec<String> {
+    s.files("")
+        .into_keys()
+        .filter(|p| {
+            let name = p.rsplit('/').next().unwrap_or(p);
+            name.starts_with(".assetgen-") && name.ends_with(".tmp")
+        })
+        .collect()
+}
+
+#[cfg(unix)]
+fn mkfifo(path: &Path) {
+    let made = Command::new("mkfifo").arg(path).status().unwrap();
+    assert!(made.success(), "mkfifo {}", path.display());
+}
+
+#[cfg(unix)]
+fn is_fifo(path: &Path) -> bool {
+    use std::os::unix::fs::FileTypeExt;
+    std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_fifo())
+}
+
+#[test]
+fn commands_never_write_over_their_own_inputs() {
+    let s = Sandbox::gallery_site();
+    for dir in ["in", "other"] {
+        std::fs::create_dir_all(s.path(dir)).unwrap();
+    }
+    let frame = |n: u32| s.path(&format!("assets-src/muscles/png/Leg-Gastrocnemius-{n}.png"));
+    std::fs::copy(frame(2), s.path("in/f2.png")).unwrap();
+    std::fs::copy(frame(3), s.path("in/f3.png")).unwrap();
+    std::fs::copy(frame(4), s.path("other/f2.png")).unwrap();
+    let before = (s.files("in"), s.files("other"));
+
+    let r = s.run(&["gif", "-o", "in/f3.png", "in/f3.png", "in/f2.png"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("in/f3.png: is also an input frame (in/f3.png)"),
+        "{}",
+        r.stderr
+    );
+    // Spelled another way, it is the same file.
+    let r = s.run(&["gif", "-o", "./in/../in/f2.png", "in/f3.png", "in/f2.png"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    #[cfg(unix)]
+    {
+        // An input that is a symlink is the file it points to.
+        std::os::unix::fs::symlink("in/f3.png", s.path("link.png")).unwrap();
+        let r = s.run(&["gif", "-o", "in/f3.png", "link.png", "in/f2.png"]);
+        assert_eq!(r.code, 2, "{}", r.stderr);
+    }
+    // png: each file's output would be an input (its own, and another's).
+    let r = s.run(&["png", "-o", "in", "other/f2.png", "in/f2.png"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("other/f2.png: output in/f2.png would overwrite another input, in/f2.png"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr
+            .contains("in/f2.png: output in/f2.png would overwrite the source"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        before == (s.files("in"), s.files("other")),
+        "an input changed"
+    );
+    // A GIF elsewhere is still made.
+    let r = s.run(&["gif", "-o", "out.gif", "in/f3.png", "in/f2.png"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+}
+
+#[test]
+fn no_output_is_written_over_a_render_a_page_lists() {
+    let s = in_place_site();
+    let png = "assets/images/muscles/png";
+    // Page B's render is named as page A's thumbnail of frame 1 would be,
+    // page C's as page A's GIF (a PNG named .gif is a render all the same).
+    std::fs::copy(
+        s.path(&format!("{png}/Leg-Gastrocnemius-5.png")),
+        s.path(&format!("{png}/Leg-Gastrocnemius-1-thumb.png")),
+    )
+    .unwrap();
+    std::fs::create_dir_all(s.path("assets/images/muscles/gif")).unwrap();
+    std::fs::copy(
+        s.path(&format!("{png}/Leg-Gastrocnemius-6.png")),
+        s.path("assets/images/muscles/gif/Leg-Gastrocnemius.gif"),
+    )
+    .unwrap();
+    std::fs::write(
+        s.path("pages/b.md"),
+        "---\ngallery:\n  - image_url: muscles/png/Leg-Gastrocnemius-1-thumb.png\n---\n",
+    )
+    .unwrap();
+    std::fs::write(
+        s.path("pages/c.md"),
+        "---\ngallery:\n  - image_url: muscles/gif/Leg-Gastrocnemius.gif\n---\n",
+    )
+    .unwrap();
+    let pixels = |rel: &str| {
+        decode_png(&std::fs::read(s.path(rel)).unwrap(), Path::new(rel))
+            .unwrap()
+            .pixels
+    };
+    let renders = [
+        format!("{png}/Leg-Gastrocnemius-1-thumb.png"),
+        "assets/images/muscles/gif/Leg-Gastrocnemius.gif".to_string(),
+    ];
+    let before: Vec<Vec<u8>> = renders.iter().map(|r| pixels(r)).collect();
+    let page = GALLERIES[0].0;
+    let thumb = format!("{page}: refusing path 'assets/images/muscles/png/Leg-Gastrocnemius-1-thumb.png': it would overwrite assets/images/muscles/png/Leg-Gastrocnemius-1-thumb.png, a render listed in pages/b.md");
+    let gif = format!("{page}: refusing path 'assets/images/muscles/gif/Leg-Gastrocnemius.gif': it would overwrite assets/images/muscles/gif/Leg-Gastrocnemius.gif, a render listed in pages/c.md");
+    for args in [&["check"][..], &["build", "--dry-run"], &["build"]] {
+        let r = s.run(args);
+        assert_eq!(r.code, 1, "{args:?}: {}", r.stderr);
+        let all = format!("{}{}", r.stdout, r.stderr);
+        assert!(all.contains(&thumb), "{args:?}: {all}");
+        assert!(all.contains(&gif), "{args:?}: {all}");
+    }
+    // Both renders hold their own pixels (optimised in place by their own
+    // pages), and the rest of page A is built.
+    let after: Vec<Vec<u8>> = renders.iter().map(|r| pixels(r)).collect();
+    assert!(before == after, "a render was overwritten");
+    assert!(s
+        .path(&format!("{png}/Leg-Gastrocnemius-2-thumb.png"))
+        .is_file());
+}
+
+#[cfg(unix)]
+#[test]
+fn an_output_folder_linked_onto_the_renders_is_refused() {
+    let s = Sandbox::gallery_site();
+    std::fs::create_dir_all(s.path("assets/images/muscles")).unwrap();
+    std::os::unix::fs::symlink(
+        "../../../assets-src/muscles/png",
+        s.path("assets/images/muscles/png"),
+    )
+    .unwrap();
+    let before = s.files("assets-src");
+    let r = s.run(&["build"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("refusing path 'assets/images/muscles/png/Leg-Gastrocnemius-1.png': it would overwrite assets-src/muscles/png/Leg-Gastrocnemius-1.png, a render listed in pages/muscles/muscle_leg-gastrocnemius.md"),
+        "{}",
+        r.stderr
+    );
+    assert!(s.files("assets-src") == before, "a render was overwritten");
+}
+
+#[cfg(unix)]
+#[test]
+fn fifos_and_other_special_files_are_refused_never_opened() {
+    let s = Sandbox::gallery_site();
+    let fifo = "assets-src/muscles/png/Leg-Gastrocnemius-4.png";
+    let socket = "assets-src/muscles/png/Leg-Gastrocnemius-5.png";
+    std::fs::remove_file(s.path(fifo)).unwrap();
+    mkfifo(&s.path(fifo));
+    std::fs::remove_file(s.path(socket)).unwrap();
+    let _listener = std::os::unix::net::UnixListener::bind(s.path(socket)).unwrap();
+    // Discovery must not open a page that is a FIFO either.
+    mkfifo(&s.path("pages/stuck.md"));
+    for args in [&["check"][..], &["build", "--dry-run"], &["build"]] {
+        let r = s.run(args);
+        assert_eq!(r.code, 1, "{args:?}: {}", r.stderr);
+        let all = format!("{}{}", r.stdout, r.stderr);
+        for line in [
+            format!("{fifo}: is a FIFO, not a regular file; left alone"),
+            format!("{socket}: is a socket, not a regular file; left alone"),
+        ] {
+            assert!(all.contains(&line), "{args:?}: {all}");
+        }
+        assert!(!all.contains("stuck.md"), "{args:?}: {all}");
+    }
+    assert!(s
+        .path("assets/images/muscles/gif/Back-Scapularis.gif")
+        .is_file());
+    assert!(is_fifo(&s.path(fifo)));
+    let r = s.run(&["gif", "-o", "x.gif", fifo]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("is a FIFO"), "{}", r.stderr);
+
+    // Where the cache or the settings are: no hang, one line each.
+    let s = one_gallery_site();
+    mkfifo(&s.path(".assetgen-cache.json"));
+    let r = s.run(&["build", "-q"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains(".assetgen-cache.json: is a FIFO, not a regular file; left alone"),
+        "{}",
+        r.stderr
+    );
+    std::fs::remove_file(s.path("_config.yml")).unwrap();
+    mkfifo(&s.path("_config.yml"));
+    let r = s.run(&["check"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("_config.yml is a FIFO"), "{}", r.stderr);
+}
+
+#[cfg(unix)]
+#[test]
+fn nothing_outside_the_site_is_opened_through_a_symlink() {
+    let s = Sandbox::gallery_site();
+    let outside = tempfile::tempdir().unwrap();
+    // Every file out there is a FIFO: opening any of them would hang.
+    for name in [
+        "Leg-Gastrocnemius.gif",
+        "Back-Scapularis.gif",
+        "cache.json",
+        "page.md",
+    ] {
+        mkfifo(&outside.path().join(name));
+    }
+    std::fs::write(outside.path().join(".assetgen-abc123.tmp"), b"not ours").unwrap();
+    std::fs::create_dir_all(s.path("assets/images/muscles")).unwrap();
+    std::os::unix::fs::symlink(outside.path(), s.path("assets/images/muscles/gif")).unwrap();
+    std::os::unix::fs::symlink(outside.path(), s.path("pages/linked")).unwrap();
+    std::os::unix::fs::symlink(
+        outside.path().join("cache.json"),
+        s.path(".assetgen-cache.json"),
+    )
+    .unwrap();
+    let refused = "pages/muscles/muscle_leg-gastrocnemius.md: refusing path 'assets/images/muscles/gif/Leg-Gastrocnemius.gif': a symlink points outside the site root";
+    for args in [&["check"][..], &["build", "--dry-run"], &["build"]] {
+        let r = s.run(args);
+        assert_eq!(r.code, 1, "{args:?}: {}", r.stderr);
+        let all = format!("{}{}", r.stdout, r.stderr);
+        assert!(all.contains(refused), "{args:?}: {all}");
+        assert!(!all.contains("page.md"), "{args:?}: {all}");
+    }
+    let r = s.run(&["build"]);
+    assert!(
+        r.stderr.contains(".assetgen-cache.json: refusing path '.assetgen-cache.json': a symlink points outside the site root"),
+        "{}",
+        r.stderr
+    );
+    // Out there nothing changed, and nothing was swept.
+    for name in ["Leg-Gastrocnemius.gif", "cache.json", "page.md"] {
+        assert!(is_fifo(&outside.path().join(name)), "{name}");
+    }
+    assert!(outside.path().join(".assetgen-abc123.tmp").is_file());
+    // Inside, the rest is built.
+    assert!(s
+        .path("assets/images/muscles/png/Back-Scapularis-1-thumb.png")
+        .is_file());
+}
+
+/// A build killed (as by `kill -9`) right before or after each kind of
+/// rename leaves only whole files, and the next build removes its
+/// temporary files and ends where a clean build does. Uses the debug-only
+/// fault point in `site/fs.rs`.
+#[cfg(debug_assertions)]
+#[test]
+fn a_build_killed_at_any_rename_is_made_whole_by_the_next() {
+    // Fingerprints make the build rewrite the page too.
+    let args = [
+        "build",
+        "-q",
+        "-j",
+        "1",
+        "--fingerprint",
+        "--png-effort",
+        "0",
+    ];
+    let reference = one_gallery_site();
+    assert_eq!(reference.run(&args).code, 0);
+    let whole_site = |s: &Sandbox| s.files("");
+    for at in [
+        "asset:before:3",
+        "asset:after:3",
+        "page:before",
+        "page:after",
+        "cache:before",
+        "cache:after",
+    ] {
+        let s = one_gallery_site();
+        let r = s.run_with(&args, &[("ASSETGEN_DEBUG_KILL_AT", at)]);
+        assert_eq!(r.code, -1, "{at}: not killed: {}", r.stderr);
+        if at.contains("before") {
+            assert!(!temp_files(&s).is_empty(), "{at}: no temporary file left");
+        }
+        for (path, bytes) in s.files("assets") {
+            assert!(
+                decode_png(&bytes, Path::new(&path)).is_ok() || path.ends_with(".gif"),
+                "{at}: {path} is half written"
+            );
+        }
+        let r = s.run(&args);
+        assert_eq!(r.code, 0, "{at}: {}", r.stderr);
+        assert_eq!(temp_files(&s), Vec::<String>::new(), "{at}");
+        assert!(
+            whole_site(&s) == whole_site(&reference),
+            "{at}: differs from a clean build"
+        );
+    }
+}
+
+/// Temporary files of killed runs are removed from every folder assetgen
+/// writes to, and only assetgen's own.
+#[test]
+fn debris_of_killed_runs_is_swept_from_every_folder_written() {
+    let s = one_gallery_site();
+    let ours = [
+        ".assetgen-Ab12Cd.tmp",
+        "pages/muscles/.assetgen-Ef34Gh.tmp",
+        "assets-src/muscles/png/.assetgen-Ij56Kl.tmp",
+        "assets/images/muscles/gif/.assetgen-Mn78Op.tmp",
+    ];
+    let theirs = [
+        ".assetgen-notes.tmp",
+        "pages/.assetgen-cache.json",
+        "pages/x.tmp",
+    ];
+    for f in ours.iter().chain(&theirs) {
+        let p = s.path(f);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, b"left by someone").unwrap();
+    }
+    // A dry run holds no lock, so it may not sweep.
+    assert_eq!(s.run(&["build", "-q", "--dry-run"]).code, 0);
+    assert!(ours.iter().all(|f| s.path(f).exists()));
+    assert_eq!(s.run(&["build", "-q", "--png-effort", "0"]).code, 0);
+    for f in ours {
+        assert!(!s.path(f).exists(), "{f} left");
+    }
+    for f in theirs {
+        assert!(s.path(f).exists(), "{f} removed");
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_stale_lock_file_of_another_user_does_not_stop_a_build() {
+    use std::os::unix::fs::PermissionsExt;
+    use std::os::unix::process::CommandExt;
+    let s = one_gallery_site();
+    let lock = s.path(".assetgen.lock");
+    std::fs::write(&lock, b"").unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_assetgen"));
+    cmd.args(["build", "-q", "--png-effort", "0"])
+        .current_dir(s.dir.path());
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } == 0 {
+        // Left by root, readable by nobody else; run as `nobody`, who may
+        // write the site.
+        std::fs::set_permissions(&lock, std::fs::Permissions::from_mode(0o600)).unwrap();
+        for e in walkdir::WalkDir::new(s.dir.path()) {
+            let e = e.unwrap();
+            if e.path() != lock {
+                let mode = if e.file_type().is_dir() { 0o777 } else { 0o666 };
+                std::fs::set_permissions(e.path(), std::fs::Permissions::from_mode(mode)).unwrap();
+            }
+        }
+        cmd.uid(65534).gid(65534);
+    } else {
+        // Ours, but read-only: what another user's file is to us.
+        std::fs::set_permissions(&lock, std::fs::Permissions::from_mode(0o444)).unwrap();
+    }
+    let out = cmd.output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(s
+        .path("assets/images/muscles/gif/Leg-Gastrocnemius.gif")
+        .is_file());
+}
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_while_waiting_for_the_lock_stops_at_once() {
+    use std::io::BufRead;
+    let s = one_gallery_site();
+    // Another run holds the lock: the site folder, locked.
+    let held = std::fs::File::open(s.dir.path()).unwrap();
+    held.lock().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_assetgen"))
+        .args(["build", "-q"])
+        .current_dir(s.dir.path())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    stderr.read_line(&mut line).unwrap();
+    assert!(line.contains("waiting for another assetgen run"), "{line}");
+    let sent = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let mut rest = String::new();
+    stderr.read_to_string(&mut rest).unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130), "{rest}");
+    assert!(rest.contains("interrupted while waiting"), "{rest}");
+    assert!(!s.path("assets").exists());
+}
+
+#[test]
+fn check_warns_about_duplicate_keys_without_failing() {
+    let s = Sandbox::gallery_site();
+    assert_eq!(s.run(&["build", "-q"]).code, 0);
+    let page = GALLERIES[1].0;
+    let text = std::fs::read_to_string(s.path(page)).unwrap();
+    let text = text
+        .replacen(
+            "title: 'The scapularis muscle of the back'\n",
+            "title: 'The scapularis muscle of the back'\ntitle: 'Scapularis'\n",
+            1,
+        )
+        .replacen(
+            "  - image_url: muscles/png/Back-Scapularis-1.png\n",
+            "  - image_url: muscles/png/Back-Scapularis-1.png\n    image_url: muscles/png/Back-Scapularis-1.png\n",
+            1,
+        );
+    std::fs::write(s.path(page), text).unwrap();
+    let r = s.run(&["check"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert_eq!(
+        r.stdout,
+        format!(
+            "warning: {page}:7:1: duplicate key 'title' (first on line 6); the last one is used, as Jekyll does\n\
+             warning: {page}:22:5: duplicate key 'image_url' (first on line 21); the last one is used, as Jekyll does\n"
+        )
+    );
+    assert!(r.stderr.contains("all good (2 warnings)"), "{}", r.stderr);
+    let r = s.run(&["check", "--json"]);
+    assert_eq!(r.code, 0);
+    let json = r.json();
+    assert_eq!(json["problems"].as_array().unwrap().len(), 0);
+    let warnings = json["warnings"].as_array().unwrap();
+    assert_eq!(warnings.len(), 2);
+    assert_eq!(warnings[0]["path"], page);
+    // A problem still fails the check, warnings or not.
+    std::fs::remove_file(s.path("assets/images/muscles/gif/Back-Scapularis.gif")).unwrap();
+    assert_eq!(s.run(&["check"]).code, 1);
+}
+
+/// A PNG that is small on disk but decodes to `side` x `side`: one bit of
+/// grey per pixel, all zero.
+fn huge_png(side: u32) -> Vec<u8> {
+    let mut out = Vec::new();
+    {
+        let mut enc = png::Encoder::new(&mut out, side, side);
+        enc.set_color(png::ColorType::Grayscale);
+        enc.set_depth(png::BitDepth::One);
+        enc.set_compression(png::Compression::Fast);
+        let mut w = enc.write_header().unwrap();
+        let mut stream = w.stream_writer().unwrap();
+        let row = vec![0u8; side as usize / 8];
+        for _ in 0..side {
+            std::io::Write::write_all(&mut stream, &row).unwrap();
+        }
+        stream.finish().unwrap();
+    }
+    out
+}
+
+#[test]
+fn a_gallery_over_the_pixel_budget_fails_before_decoding() {
+    let s = Sandbox::gallery_site();
+    let big = huge_png(16384);
+    assert!(big.len() < 1 << 20, "{} bytes", big.len());
+    for n in 1..=2 {
+        std::fs::write(
+            s.path(&format!("assets-src/muscles/png/Huge-{n}.png")),
+            &big,
+        )
+        .unwrap();
+    }
+    std::fs::write(
+        s.path("pages/huge.md"),
+        "---\nimages:\n  - image_name: muscles/gif/Huge.gif\ngallery:\n  - image_url: muscles/png/Huge-1.png\n  - image_url: muscles/png/Huge-2.png\n---\n",
+    )
+    .unwrap();
+    let line = "pages/huge.md: gallery of 2 frames is 537 megapixels (2.1 GB decoded), over gallery_megapixels (512); raise it or use smaller renders";
+    // A dry run says so too, as it says everything a build would refuse.
+    for cmd in [&["check"][..], &["build", "--dry-run"], &["build"]] {
+        let r = s.run(&[cmd, &["--png-effort", "0"]].concat());
+        assert_eq!(r.code, 1, "{cmd:?}: {}", r.stderr);
+        let all = format!("{}{}", r.stdout, r.stderr);
+        assert!(all.contains(line), "{cmd:?}: {all}");
+        // Refused from the headers: no frame was decoded.
+        assert!(
+            !all.contains("assets-src/muscles/png/Huge-1.png:"),
+            "{cmd:?}: {all}"
+        );
+    }
+    assert!(!s.path("assets/images/muscles/png/Huge-1.png").exists());
+    assert!(s
+        .path("assets/images/muscles/gif/Back-Scapularis.gif")
+        .is_file());
 }
 
 fn crc32(data: &[u8]) -> u32 {

@@ -76,14 +76,15 @@ fn page_args(site: &Site, pages: &[PathBuf]) -> Result<Vec<PathBuf>, Exit> {
         .collect::<Result<_, _>>()?)
 }
 
-/// Waits (saying so) while another run works on the same site.
-fn take_lock(site: &Site) -> Result<assetgen::SiteLock, Exit> {
-    Ok(site.lock(|| {
-        eprintln!(
-            "waiting for another assetgen run on {} to finish...",
-            site.root.display()
-        )
-    })?)
+/// A build stopped by Ctrl-C while it waited for another run's lock: it
+/// did nothing, which is not a failure of any page.
+fn interrupted_waiting(e: assetgen::Error) -> Exit {
+    if matches!(e, assetgen::Error::Cancelled { .. }) {
+        eprintln!("interrupted while waiting for another assetgen run; nothing done");
+        Exit(ExitCode::from(130))
+    } else {
+        Exit::from(e)
+    }
 }
 
 pub fn build(a: BuildArgs) -> Outcome {
@@ -96,14 +97,9 @@ pub fn build(a: BuildArgs) -> Outcome {
         prune: a.prune,
         cancel: Some(on_ctrl_c()),
     };
-    // A dry run writes nothing, so it needs no lock (and creates no file).
-    let _lock = if a.dry_run {
-        None
-    } else {
-        Some(take_lock(&site)?)
-    };
     let bars = output::Bars::new(printer.shows_progress());
-    let report = with_jobs(&a.jobs, || assetgen::build(&site, &opts, &bars))??;
+    let report = with_jobs(&a.jobs, || assetgen::build(&site, &opts, &bars))?
+        .map_err(interrupted_waiting)?;
     printer.build_report(&report)?;
     if report.cancelled {
         eprintln!(
@@ -147,8 +143,7 @@ pub fn check(a: CheckArgs) -> Outcome {
 pub fn clean(a: CleanArgs) -> Outcome {
     let printer = Printer::new(&a.out);
     let site = open_site(&a.site, &a.settings)?;
-    let _lock = take_lock(&site)?;
-    let report = assetgen::clean(&site, a.dry_run)?;
+    let report = assetgen::clean(&site, a.dry_run, &output::SaysWhenWaiting)?;
     printer.clean_report(&report)?;
     Ok(status(report.errors.is_empty()))
 }
@@ -174,8 +169,7 @@ pub fn gif(mut a: GifArgs) -> Outcome {
             .sort_by(|x, y| assetgen::natural_cmp(&x.to_string_lossy(), &y.to_string_lossy()));
     }
     let written = with_jobs(&a.jobs, || {
-        let frames = assetgen::read_frames(&a.frames)?;
-        assetgen::write_animations(&frames, &a.output, &settings)
+        assetgen::animation_from_files(&a.frames, &a.output, &settings)
     })??;
     printer.wrote_files(&written, a.frames.len())?;
     Ok(ExitCode::SUCCESS)

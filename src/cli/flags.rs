@@ -53,7 +53,9 @@ impl Selection for Thumb {
 fn selected<S: Selection>() -> impl Iterator<Item = &'static Setting> {
     SETTINGS.iter().filter(|s| match S::KINDS {
         None => true,
-        Some(kinds) => s.shapes.iter().any(|k| kinds.contains(k)) || S::KEYS.contains(&s.key),
+        Some(kinds) => {
+            s.shapes.iter().chain(s.limits).any(|k| kinds.contains(k)) || S::KEYS.contains(&s.key)
+        }
     })
 }
 

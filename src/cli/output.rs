@@ -61,6 +61,21 @@ impl Progress for Bars {
         self.pages.finish_and_clear();
         self.frames.finish_and_clear();
     }
+    fn waiting_for_lock(&self, root: &Path) {
+        SaysWhenWaiting.waiting_for_lock(root);
+    }
+}
+
+/// No progress to show, but a run that must wait for another says so.
+pub struct SaysWhenWaiting;
+
+impl Progress for SaysWhenWaiting {
+    fn waiting_for_lock(&self, root: &Path) {
+        eprintln!(
+            "waiting for another assetgen run on {} to finish...",
+            root.display()
+        );
+    }
 }
 
 /// `error: message` on stderr, the prefix in red where colour is on.
@@ -170,13 +185,20 @@ impl Printer {
                 }
             }
         }
+        for w in &r.warnings {
+            println!("warning: {}", w.message);
+        }
         if !self.quiet {
             let found = match r.problems.len() {
                 0 => "all good".to_string(),
                 n => count(n, "problem", "problems"),
             };
+            let warned = match r.warnings.len() {
+                0 => String::new(),
+                n => format!(" ({})", count(n, "warning", "warnings")),
+            };
             eprintln!(
-                "checked {}, {}: {found}",
+                "checked {}, {}: {found}{warned}",
                 count(r.pages, "page", "pages"),
                 count(r.frames, "frame", "frames")
             );

@@ -85,6 +85,15 @@ fn first_span(node: &Node) -> Option<usize> {
     }
 }
 
+/// 1-based column (in characters) of a byte offset.
+pub fn column_of(text: &str, at: usize) -> usize {
+    let at = at.min(text.len());
+    let before = text.get(..at).unwrap_or(text);
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    text.get(line_start..at)
+        .map_or(1, |s| s.chars().count() + 1)
+}
+
 /// 1-based line number of a byte offset.
 pub fn line_of(text: &str, at: usize) -> usize {
     text.as_bytes()[..at.min(text.len())]

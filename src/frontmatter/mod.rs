@@ -14,7 +14,7 @@ pub mod edit;
 pub mod gallery;
 mod manifest;
 
-pub use manifest::Manifest;
+pub use manifest::{column_of, line_of, Manifest};
 
 use std::collections::HashMap;
 use std::ops::Range;
@@ -126,6 +126,53 @@ impl Node {
     pub fn is_null(&self) -> bool {
         matches!(self, Node::Scalar(s) if s.style == Style::Plain
             && matches!(s.value.as_str(), "" | "~" | "null" | "Null" | "NULL"))
+    }
+}
+
+/// A key given more than once in one mapping: YAML forbids it, but Jekyll
+/// (Ruby's Psych) takes the last value without a word, so a page can
+/// silently lose a `title` or a whole `gallery`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DuplicateKey {
+    pub key: String,
+    /// Byte offset in the file of the key's first occurrence.
+    pub first: usize,
+    /// Byte offset in the file of this later occurrence.
+    pub again: usize,
+}
+
+/// Every later occurrence of a key already given in the same mapping, at
+/// any depth (top-level keys, keys of gallery entries...), in file order.
+/// Keys reached through an alias are the anchor's, reported there.
+pub fn duplicate_keys(root: &Node) -> Vec<DuplicateKey> {
+    let mut found = Vec::new();
+    collect_duplicates(root, &mut found);
+    found.sort_by_key(|d| d.again);
+    found
+}
+
+fn collect_duplicates(node: &Node, found: &mut Vec<DuplicateKey>) {
+    match node {
+        Node::Scalar(_) => {}
+        Node::Seq(items) => items.iter().for_each(|n| collect_duplicates(n, found)),
+        Node::Map(entries) => {
+            let mut seen: HashMap<&str, usize> = HashMap::new();
+            for (key, value) in entries {
+                if let Some(k) = key.as_scalar().filter(|k| !k.aliased) {
+                    match seen.get(k.value.as_str()) {
+                        Some(&first) => found.push(DuplicateKey {
+                            key: k.value.clone(),
+                            first,
+                            again: k.span.start,
+                        }),
+                        None => {
+                            seen.insert(&k.value, k.span.start);
+                        }
+                    }
+                }
+                collect_duplicates(value, found);
+            }
+        }
     }
 }
 
@@ -338,6 +385,39 @@ mod tests {
             panic!("{msg}")
         };
         assert!(line >= 4, "{msg}");
+    }
+
+    #[test]
+    fn duplicate_keys_are_found_at_any_depth_in_file_order() {
+        let page = "---\ntitle: a\ngallery:\n  - image_url: x.png\n    image_url: y.png\ntitle: b\ngallery: []\ntitle: c\n---\n";
+        let root = parse(page, Path::new("p.md")).unwrap().unwrap();
+        let found: Vec<(String, &str, &str)> = duplicate_keys(&root)
+            .into_iter()
+            .map(|d| {
+                (
+                    d.key,
+                    &page[d.first..d.first + 3],
+                    &page[d.again..d.again + 7],
+                )
+            })
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("image_url".to_string(), "ima", "image_u"),
+                ("title".to_string(), "tit", "title: "),
+                ("gallery".to_string(), "gal", "gallery"),
+                ("title".to_string(), "tit", "title: "),
+            ]
+        );
+        // Jekyll's reading: the last one wins.
+        assert!(root.get("gallery").unwrap().as_scalar().is_none());
+        assert_eq!(root.get("title").unwrap().as_scalar().unwrap().value, "c");
+        // Each gallery entry on its own has no duplicates.
+        let ok =
+            "---\ngallery:\n  - image_url: a\n    title: t\n  - image_url: b\n    title: t\n---\n";
+        let root = parse(ok, Path::new("p.md")).unwrap().unwrap();
+        assert!(duplicate_keys(&root).is_empty());
     }
 
     #[test]

@@ -46,13 +46,26 @@ impl Rgba8 {
     }
 }
 
+const SIGNATURE: &[u8] = b"\x89PNG\r\n\x1a\n";
+
+/// The size a PNG's header claims, read without decoding anything (so a
+/// gallery's pixel count is known before any buffer is allocated); `None`
+/// when the bytes do not start like a PNG (decoding then says why).
+pub fn png_size(bytes: &[u8]) -> Option<(u32, u32)> {
+    if !bytes.starts_with(SIGNATURE) || bytes.get(12..16) != Some(b"IHDR") {
+        return None;
+    }
+    let be = |at: usize| Some(u32::from_be_bytes(bytes.get(at..at + 4)?.try_into().ok()?));
+    Some((be(16)?, be(20)?))
+}
+
 /// Decodes PNG bytes to RGBA8. `path` only names the file in errors.
 pub fn decode_png(bytes: &[u8], path: &Path) -> Result<Rgba8> {
     let err = |message: String| Error::Decode {
         path: path.to_path_buf(),
         message,
     };
-    if !bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+    if !bytes.starts_with(SIGNATURE) {
         return Err(err("not a PNG file (bad signature)".into()));
     }
     let mut decoder = png::Decoder::new_with_limits(
@@ -88,9 +101,9 @@ pub fn decode_png(bytes: &[u8], path: &Path) -> Result<Rgba8> {
     Ok(Rgba8::new(width, height, pixels))
 }
 
-/// Reads and decodes a PNG file.
+/// Reads (only if it is a regular file) and decodes a PNG file.
 pub fn read_png(path: &Path, shown_as: &Path) -> Result<(Vec<u8>, Rgba8)> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(shown_as, e))?;
+    let bytes = crate::site::fs::read_regular(path, shown_as, &crate::site::fs::NEVER)?;
     let image = decode_png(&bytes, shown_as)?;
     Ok((bytes, image))
 }
@@ -222,6 +235,14 @@ mod tests {
         let msg = e.to_string();
         assert!(msg.starts_with("big.png: "), "{msg}");
         assert!(!msg.contains('\n'));
+    }
+
+    #[test]
+    fn the_header_tells_the_size_without_decoding() {
+        let bytes = encode(3, 2, png::ColorType::Rgba, png::BitDepth::Eight, &[0; 24]);
+        assert_eq!(png_size(&bytes), Some((3, 2)));
+        assert_eq!(png_size(&bytes[..20]), None);
+        assert_eq!(png_size(b"GIF89a, not a PNG at all"), None);
     }
 
     #[test]

@@ -24,6 +24,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
+use crate::site::Site;
 
 /// File name of the cache, in the site root.
 pub const FILE_NAME: &str = ".assetgen-cache.json";
@@ -67,22 +68,23 @@ pub struct Cache {
 }
 
 impl Cache {
-    /// Loads the cache; anything unreadable or of another version is empty.
-    pub fn load(root: &Path) -> Cache {
-        std::fs::read(root.join(FILE_NAME))
-            .ok()
+    /// Loads the site's cache, through the site like any file (so never
+    /// from outside it, nor from a FIFO); anything unreadable or of another
+    /// version is empty.
+    pub fn load(site: &Site) -> Cache {
+        site.read_existing(Path::new(FILE_NAME))
             .and_then(|b| serde_json::from_slice::<Cache>(&b).ok())
             .filter(|c| c.version == VERSION)
             .unwrap_or_default()
     }
 
     /// Writes the cache if its content changed (a no-op build writes nothing).
-    pub fn save(&mut self, root: &Path) -> Result<()> {
+    pub fn save(&mut self, site: &Site) -> Result<()> {
         self.version = VERSION;
         let mut text = serde_json::to_vec_pretty(self).unwrap_or_default();
         text.push(b'\n');
-        crate::site::fs::write_if_changed(&root.join(FILE_NAME), &text, Path::new(FILE_NAME))
-            .map(|_| ())
+        let path = Path::new(FILE_NAME);
+        site.write(path, &text, path).map(|_| ())
     }
 
     /// Records a generated file and what it was made from.
@@ -182,13 +184,19 @@ pub fn slash(path: &Path) -> String {
 mod tests {
     use super::*;
 
+    fn site(dir: &Path) -> Site {
+        std::fs::write(dir.join("_config.yml"), "title: t\n").unwrap();
+        Site::open(dir, &Default::default()).unwrap()
+    }
+
     #[test]
     fn corrupt_or_old_cache_is_empty_not_an_error() {
         let dir = tempfile::tempdir().unwrap();
+        let site = site(dir.path());
         std::fs::write(dir.path().join(FILE_NAME), b"{not json").unwrap();
-        assert_eq!(Cache::load(dir.path()), Cache::default());
+        assert_eq!(Cache::load(&site), Cache::default());
         std::fs::write(dir.path().join(FILE_NAME), br#"{"version":2,"outputs":{}}"#).unwrap();
-        assert_eq!(Cache::load(dir.path()), Cache::default());
+        assert_eq!(Cache::load(&site), Cache::default());
     }
 
     fn made(key: &'static str, origin: Option<&'static str>) -> Made<'static> {
@@ -202,11 +210,12 @@ mod tests {
     #[test]
     fn round_trips_and_knows_renders() {
         let dir = tempfile::tempdir().unwrap();
+        let site = site(dir.path());
         let mut c = Cache::default();
         c.record(Path::new("assets/a.png"), b"x", made("k1", None));
         c.record(Path::new("assets/r.png"), b"y", made("k2", Some("orig")));
-        c.save(dir.path()).unwrap();
-        let back = Cache::load(dir.path());
+        c.save(&site).unwrap();
+        let back = Cache::load(&site);
         assert_eq!(back, c);
         // Both are known, only the made-up file may ever be removed.
         assert_eq!(back.paths().count(), 2);

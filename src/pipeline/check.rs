@@ -1,8 +1,9 @@
 //! `check`: everything `build` would trip over, found without writing.
 //!
-//! Reads every page and decodes every frame (in parallel), so a broken
-//! render is found before a publish, not during it; asks the build cache
-//! which outputs a build has not caught up with yet.
+//! Reads every page and decodes every frame (in parallel, each dropped
+//! once checked), so a broken render is found before a publish, not
+//! during it; asks the build cache which outputs a build has not caught
+//! up with yet.
 
 use std::path::{Path, PathBuf};
 
@@ -11,10 +12,13 @@ use rayon::prelude::*;
 use crate::error::{Error, Result};
 use crate::image::decode::decode_png;
 use crate::pipeline::cache::Cache;
-use crate::pipeline::fresh::{page_state, Freshness, OutputState};
+use crate::pipeline::fresh::{page_state, reread, Freshness, OutputState};
 use crate::pipeline::plan::{PagePlan, Plan};
+use crate::pipeline::renders::Renders;
 use crate::pipeline::report::Problem;
-use crate::pipeline::validate::{check_exists, check_frame_sizes, group_missing};
+use crate::pipeline::validate::{
+    check_exists, check_frame_sizes, check_pixel_budget, group_missing,
+};
 use crate::site::Site;
 
 /// What `check` found.
@@ -22,7 +26,12 @@ use crate::site::Site;
 pub struct CheckReport {
     pub pages: usize,
     pub frames: usize,
+    /// What a build would trip over: any of these fails the check.
     pub problems: Vec<Problem>,
+    /// What Jekyll accepts but is probably not meant (a front-matter key
+    /// given twice, of which only the last counts): reported, but never a
+    /// failure.
+    pub warnings: Vec<Problem>,
 }
 
 impl CheckReport {
@@ -33,13 +42,13 @@ impl CheckReport {
 
 /// Checks the whole site (or only `pages`, site-relative).
 pub fn check(site: &Site, pages: &[PathBuf]) -> Result<CheckReport> {
-    let cache = Cache::load(&site.root);
+    let cache = Cache::load(site);
     let plan = Plan::new(site, pages, &cache)?;
     let mut problems: Vec<Problem> = plan.errors.iter().map(Problem::from).collect();
     let per_page: Vec<Vec<Error>> = plan
         .pages
         .par_iter()
-        .map(|p| check_page(site, p, &cache))
+        .map(|p| check_page(site, p, &plan.renders, &cache))
         .collect();
     problems.extend(per_page.iter().flatten().map(Problem::from));
     problems.sort_by(|a, b| (&a.path, &a.message).cmp(&(&b.path, &b.message)));
@@ -48,10 +57,11 @@ pub fn check(site: &Site, pages: &[PathBuf]) -> Result<CheckReport> {
         pages: plan.pages.len(),
         frames: plan.frame_count(),
         problems,
+        warnings: plan.warnings.iter().map(Problem::from).collect(),
     })
 }
 
-fn check_page(site: &Site, page: &PagePlan, cache: &Cache) -> Vec<Error> {
+fn check_page(site: &Site, page: &PagePlan, renders: &Renders, cache: &Cache) -> Vec<Error> {
     let mut errors: Vec<Error> = page
         .checked
         .iter()
@@ -80,7 +90,16 @@ fn check_page(site: &Site, page: &PagePlan, cache: &Cache) -> Vec<Error> {
             ),
         });
     }
-    // Decode every frame (which validates it) and check its outputs.
+    // A gallery a build would refuse to decode is not decoded here either.
+    let claimed: Vec<(u32, u32)> = sources
+        .iter()
+        .filter_map(|s| s.as_ref().ok().and_then(|i| i.size))
+        .collect();
+    let budget = check_pixel_budget(&claimed, site.settings.gallery_megapixels, &page.page);
+    let decode = budget.is_ok();
+    errors.extend(budget.err());
+    // Decode every frame (which validates it), one at a time per thread,
+    // and check its outputs.
     let frames: Vec<Result<(u32, u32)>> = page
         .frames
         .par_iter()
@@ -89,8 +108,13 @@ fn check_page(site: &Site, page: &PagePlan, cache: &Cache) -> Vec<Error> {
         .map(|((f, fs), source)| {
             for o in &fs.outputs {
                 site.check_on_disk(&o.path, &page.page)?;
+                renders.check(site, &o.path, Some(&f.source), &page.page)?;
             }
-            let bytes = source?;
+            let info = source?;
+            if !decode {
+                return Ok(info.size.unwrap_or_default());
+            }
+            let bytes = reread(site, &f.source, &page.page, &info)?;
             Ok(decode_png(&bytes, &f.source)?.dimensions())
         })
         .collect();
@@ -117,11 +141,15 @@ fn check_page(site: &Site, page: &PagePlan, cache: &Cache) -> Vec<Error> {
         }
     }
     if let Some(a) = &state.animation {
-        errors.extend(
-            a.outputs
-                .iter()
-                .filter_map(|o| output_problem(o, &page.page)),
-        );
+        for o in &a.outputs {
+            let writable = site
+                .check_on_disk(&o.path, &page.page)
+                .and_then(|()| renders.check(site, &o.path, None, &page.page));
+            match writable {
+                Err(e) => errors.push(e),
+                Ok(()) => errors.extend(output_problem(o, &page.page)),
+            }
+        }
     }
     errors
 }

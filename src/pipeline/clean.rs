@@ -13,13 +13,16 @@ use std::time::Instant;
 use crate::error::Result;
 use crate::pipeline::cache::{slash, Cache};
 use crate::pipeline::plan::Plan;
-use crate::pipeline::report::Report;
+use crate::pipeline::report::{Progress, Report};
 use crate::site::Site;
 
-/// Removes orphaned outputs (or, with `dry_run`, lists them).
-pub fn clean(site: &Site, dry_run: bool) -> Result<Report> {
+/// Removes orphaned outputs (or, with `dry_run`, lists them), holding the
+/// site's lock so that no build writes meanwhile (`progress` hears if it
+/// must wait for it).
+pub fn clean(site: &Site, dry_run: bool, progress: &dyn Progress) -> Result<Report> {
     let started = Instant::now();
-    let mut cache = Cache::load(&site.root);
+    let _lock = site.lock(|| progress.waiting_for_lock(&site.root))?;
+    let mut cache = Cache::load(site);
     let plan = Plan::new(site, &[], &cache)?;
     let mut report = Report {
         dry_run,
@@ -82,7 +85,7 @@ pub fn clean(site: &Site, dry_run: bool) -> Result<Report> {
         }
     }
     if !dry_run {
-        if let Err(e) = cache.save(&site.root) {
+        if let Err(e) = cache.save(site) {
             report.add_error(&e);
         }
     }

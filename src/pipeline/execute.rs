@@ -8,7 +8,7 @@
 //! page is reported and every other page is still built.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -19,13 +19,14 @@ use crate::image::decode::{decode_png, Rgba8};
 use crate::outputs;
 use crate::pipeline::cache::Cache;
 use crate::pipeline::fresh::{
-    page_state, AnimationState, FrameState, OutputState, PageState, Sources,
+    page_state, reread, AnimationState, FrameState, OutputState, PageState, SourceInfo, Sources,
 };
 use crate::pipeline::plan::{FramePlan, PagePlan, Plan};
+use crate::pipeline::renders::Renders;
 use crate::pipeline::report::{Progress, Report};
 use crate::pipeline::rewrite::{prune, rewrite_page};
 use crate::pipeline::sink::Sink;
-use crate::pipeline::validate::{check_exists, check_sizes, group_missing};
+use crate::pipeline::validate::{check_exists, check_pixel_budget, check_sizes, group_missing};
 use crate::site::Site;
 
 /// What to build and how.
@@ -45,19 +46,23 @@ pub struct BuildOptions {
     pub cancel: Option<Arc<AtomicBool>>,
 }
 
-impl BuildOptions {
-    fn cancelled(&self) -> bool {
-        self.cancel
-            .as_ref()
-            .is_some_and(|c| c.load(Ordering::Relaxed))
-    }
-}
-
-/// Builds the site. `Err` only for problems that stop the whole run
-/// (the site cannot be read); per-page failures are in the report.
+/// Builds the site, holding its lock (unless a dry run, which writes
+/// nothing). `Err` only for problems that stop the whole run (the site
+/// cannot be read, or the run was cancelled while waiting for the lock);
+/// per-page failures are in the report.
 pub fn build(site: &Site, opts: &BuildOptions, progress: &dyn Progress) -> Result<Report> {
     let started = Instant::now();
-    let cache = Cache::load(&site.root);
+    // Every read through this site stops when the run is cancelled.
+    let site = &match &opts.cancel {
+        Some(flag) => site.clone().with_cancel(flag.clone()),
+        None => site.clone(),
+    };
+    let lock = if opts.dry_run {
+        None
+    } else {
+        Some(site.lock(|| progress.waiting_for_lock(&site.root))?)
+    };
+    let cache = Cache::load(site);
     let plan = Plan::new(site, &opts.pages, &cache)?;
     progress.start(plan.pages.len(), plan.frame_count());
 
@@ -66,40 +71,30 @@ pub fn build(site: &Site, opts: &BuildOptions, progress: &dyn Progress) -> Resul
     for e in &plan.errors {
         sink.error(e);
     }
-    if !opts.dry_run {
-        sweep_temp_files(site);
+    if let Some(lock) = &lock {
+        // What killed runs left in any folder a build writes to.
+        site.sweep_temp_files(&plan.written_folders(site), lock);
     }
     plan.pages.par_iter().for_each(|page| {
-        if opts.cancelled() {
+        if site.cancelled() {
             return;
         }
-        build_page(site, page, &cache, opts, &sink, progress);
+        build_page(site, page, &plan.renders, &cache, opts, &sink, progress);
         progress.page_done(&page.page);
     });
     progress.finish();
 
     let mut report = sink.finish();
-    report.cancelled = opts.cancelled();
+    report.cancelled = site.cancelled();
     report.sort();
     report.elapsed_ms = started.elapsed().as_millis() as u64;
     Ok(report)
 }
 
-/// Removes temporary files a killed run left in the output root. Called
-/// with the site lock held, so no live run owns them.
-fn sweep_temp_files(site: &Site) {
-    let root = site.abs(&site.settings.output);
-    for entry in walkdir::WalkDir::new(root).into_iter().flatten() {
-        let name = entry.file_name().to_string_lossy();
-        if entry.file_type().is_file() && name.starts_with(".assetgen-") && name.ends_with(".tmp") {
-            let _ = std::fs::remove_file(entry.path());
-        }
-    }
-}
-
 fn build_page(
     site: &Site,
     page: &PagePlan,
+    renders: &Renders,
     cache: &Cache,
     opts: &BuildOptions,
     sink: &Sink<'_>,
@@ -125,50 +120,129 @@ fn build_page(
         }
     }
     let (state, sources) = page_state(site, page, cache, opts.force);
+    // An animation that may not be written (out of the site through a
+    // symlink, or over a render) is not made, and no frame is kept for it.
+    let animation_refused = state.animation.as_ref().and_then(|a| {
+        a.outputs.iter().find_map(|o| {
+            site.check_on_disk(&o.path, &page.page)
+                .and_then(|()| renders.check(site, &o.path, None, &page.page))
+                .err()
+        })
+    });
+    if let Some(e) = &animation_refused {
+        sink.error(e);
+    }
+    let cx = PageRun {
+        site,
+        page,
+        state: &state,
+        renders,
+        animation_refused: animation_refused.is_some(),
+        sink,
+        progress,
+    };
     let (made, animation_made) = if opts.dry_run {
-        list_page(site, page, &state, sources, sink, progress)
+        list_page(&cx, sources)
     } else {
-        make_page(site, page, &state, sources, opts, sink, progress)
+        make_page(&cx, sources)
     };
     let changes = state.changes(page, |i| made[i], animation_made);
-    if (!changes.is_empty() || !removed.is_empty()) && !opts.cancelled() {
+    if (!changes.is_empty() || !removed.is_empty()) && !site.cancelled() {
         if let Err(e) = rewrite_page(site, page, &changes, &removed, sink) {
             sink.error(&e);
         }
     }
 }
 
-/// Makes the page's stale outputs: frames in parallel (decoding only what
-/// a stale output needs, keeping the pixels for the gallery outputs), then
-/// the gallery outputs. Returns which frames' outputs were made (or were
-/// fresh) and whether the animation's were.
-fn make_page(
-    site: &Site,
-    page: &PagePlan,
-    state: &PageState,
-    sources: Sources,
-    opts: &BuildOptions,
-    sink: &Sink<'_>,
-    progress: &dyn Progress,
-) -> (Vec<bool>, bool) {
-    let animation_needed = state.animation_needed();
+/// What the steps of one page's build share.
+struct PageRun<'a> {
+    site: &'a Site,
+    page: &'a PagePlan,
+    state: &'a PageState,
+    /// Renders listed by any page: no output may be written over one.
+    renders: &'a Renders,
+    /// The animation may not be written (that error is reported already).
+    animation_refused: bool,
+    sink: &'a Sink<'a>,
+    progress: &'a dyn Progress,
+}
+
+impl PageRun<'_> {
+    /// True when the gallery outputs must be made.
+    fn animation_needed(&self) -> bool {
+        self.state.animation_needed() && !self.animation_refused
+    }
+
+    /// All frames are held at once for the animation: a gallery too big
+    /// for that fails whole, from its headers, before anything is decoded.
+    /// Reports the error (and counts the frames done) when it does.
+    fn over_budget(&self, sources: &Sources) -> bool {
+        let state = self.state;
+        let decodes = self.animation_needed() || state.frames.iter().any(|f| !all_fresh(f));
+        if !decodes {
+            return false;
+        }
+        let sizes: Vec<(u32, u32)> = sources
+            .iter()
+            .filter_map(|s| s.as_ref().ok().and_then(|i| i.size))
+            .collect();
+        let budget = self.site.settings.gallery_megapixels;
+        match check_pixel_budget(&sizes, budget, &self.page.page) {
+            Ok(()) => false,
+            Err(e) => {
+                self.sink.error(&e);
+                self.page
+                    .frames
+                    .iter()
+                    .for_each(|_| self.progress.frame_done());
+                true
+            }
+        }
+    }
+}
+
+/// Makes the page's stale outputs: frames in parallel, then the gallery
+/// outputs. Each frame is read again and decoded only when a stale output
+/// needs it, its frame outputs are written, and its pixels are kept only
+/// when the gallery outputs need them; its file's bytes are dropped as
+/// soon as its own outputs are made. Returns which frames' outputs were
+/// made (or were fresh) and whether the animation's were.
+fn make_page(cx: &PageRun<'_>, sources: Sources) -> (Vec<bool>, bool) {
+    let PageRun {
+        site,
+        page,
+        state,
+        renders,
+        sink,
+        progress,
+        ..
+    } = *cx;
+    if cx.over_budget(&sources) {
+        return (vec![false; page.frames.len()], false);
+    }
+    let animation_needed = cx.animation_needed();
     let results: Vec<Result<Option<Rgba8>>> = page
         .frames
         .par_iter()
         .zip(&state.frames)
         .zip(sources)
         .map(|((frame, fs), source)| {
-            if opts.cancelled() {
+            if site.cancelled() {
                 return Ok(None);
             }
-            let result = source.and_then(|bytes| {
-                build_frame(site, &page.page, frame, fs, &bytes, animation_needed, sink)
+            let result = source.and_then(|info| {
+                let outputs = FrameOutputs {
+                    state: fs,
+                    renders,
+                    animation_needed,
+                };
+                build_frame(site, &page.page, frame, &outputs, &info, sink)
             });
             progress.frame_done();
             result
         })
         .collect();
-    let cancelled_early = opts.cancelled();
+    let cancelled_early = site.cancelled();
     let made: Vec<bool> = results
         .iter()
         .map(|r| r.is_ok() && !cancelled_early)
@@ -182,7 +256,8 @@ fn make_page(
         .iter()
         .for_each(|e| sink.error(e));
     let animation_made = match &state.animation {
-        Some(a) => build_animation(site, page, a, animation_needed, decoded, opts, sink),
+        Some(_) if cx.animation_refused => false,
+        Some(a) => build_animation(site, page, a, animation_needed, decoded, sink),
         None => {
             animation_unreadable(site, page, sink);
             false
@@ -193,15 +268,21 @@ fn make_page(
 
 /// A dry run: lists what a build would make and what is up to date, from
 /// the plan and the cache alone (no pixel is decoded, so this is fast;
-/// `check` is what decodes every frame).
-fn list_page(
-    site: &Site,
-    page: &PagePlan,
-    state: &PageState,
-    sources: Sources,
-    sink: &Sink<'_>,
-    progress: &dyn Progress,
-) -> (Vec<bool>, bool) {
+/// `check` is what decodes every frame). What a build would refuse to
+/// write, or to decode, is reported as the build would.
+fn list_page(cx: &PageRun<'_>, sources: Sources) -> (Vec<bool>, bool) {
+    let PageRun {
+        site,
+        page,
+        state,
+        renders,
+        sink,
+        progress,
+        ..
+    } = *cx;
+    if cx.over_budget(&sources) {
+        return (vec![false; page.frames.len()], false);
+    }
     let list = |o: &OutputState| {
         if o.is_fresh() {
             sink.up_to_date(&o.path);
@@ -211,22 +292,40 @@ fn list_page(
     };
     let mut errors = Vec::new();
     let mut made = Vec::with_capacity(sources.len());
-    for (fs, source) in state.frames.iter().zip(sources) {
+    for ((frame, fs), source) in page.frames.iter().zip(&state.frames).zip(sources) {
         progress.frame_done();
-        made.push(source.is_ok());
-        match source {
-            Ok(_) => fs.outputs.iter().for_each(list),
-            Err(e) => errors.push(e),
+        let writable = |_| {
+            fs.outputs.iter().try_for_each(|o| {
+                site.check_on_disk(&o.path, &page.page)?;
+                renders.check(site, &o.path, Some(&frame.source), &page.page)
+            })
+        };
+        match source.and_then(writable) {
+            Ok(()) => {
+                made.push(true);
+                fs.outputs.iter().for_each(list);
+            }
+            Err(e) => {
+                made.push(false);
+                errors.push(e);
+            }
         }
     }
     group_missing(site, page, errors)
         .iter()
         .for_each(|e| sink.error(e));
-    match &state.animation {
-        Some(a) => a.outputs.iter().for_each(list),
-        None => animation_unreadable(site, page, sink),
-    }
-    (made, state.animation.is_some())
+    let animation_made = match &state.animation {
+        Some(_) if cx.animation_refused => false,
+        Some(a) => {
+            a.outputs.iter().for_each(list);
+            true
+        }
+        None => {
+            animation_unreadable(site, page, sink);
+            false
+        }
+    };
+    (made, animation_made)
 }
 
 /// Reports a page's animation that cannot be made because a frame could
@@ -258,14 +357,13 @@ fn build_animation(
     state: &AnimationState,
     needed: bool,
     decoded: Vec<Option<Rgba8>>,
-    opts: &BuildOptions,
     sink: &Sink<'_>,
 ) -> bool {
     if !needed {
         state.outputs.iter().for_each(|o| sink.up_to_date(&o.path));
         return true;
     }
-    if opts.cancelled() {
+    if site.cancelled() {
         return false;
     }
     let Some(frames) = decoded.into_iter().collect::<Option<Vec<Rgba8>>>() else {
@@ -304,24 +402,43 @@ fn build_animation(
     ok
 }
 
+/// True when every output of the frame is up to date.
+fn all_fresh(frame: &FrameState) -> bool {
+    frame.outputs.iter().all(|o| o.is_fresh())
+}
+
+/// What a frame must make: its outputs' state, where they may not be
+/// written, and whether the gallery outputs need its pixels.
+struct FrameOutputs<'a> {
+    state: &'a FrameState,
+    renders: &'a Renders,
+    animation_needed: bool,
+}
+
 /// Makes the stale outputs of one frame; returns its pixels when the
 /// gallery outputs need them.
 fn build_frame(
     site: &Site,
     page: &Path,
     frame: &FramePlan,
-    state: &FrameState,
-    bytes: &[u8],
-    animation_needed: bool,
+    outputs: &FrameOutputs<'_>,
+    source: &SourceInfo,
     sink: &Sink<'_>,
 ) -> Result<Option<Rgba8>> {
+    let FrameOutputs {
+        state,
+        renders,
+        animation_needed,
+    } = *outputs;
     for o in &state.outputs {
         site.check_on_disk(&o.path, page)?;
+        renders.check(site, &o.path, Some(&frame.source), page)?;
     }
-    if state.outputs.iter().all(|o| o.is_fresh()) && !animation_needed {
+    if all_fresh(state) && !animation_needed {
         state.outputs.iter().for_each(|o| sink.up_to_date(&o.path));
         return Ok(None);
     }
+    let bytes = &reread(site, &frame.source, page, source)?;
     // Decoding also validates the frame, so a corrupt render is reported
     // even when its outputs could be made from the file's bytes.
     let image = decode_png(bytes, &frame.source)?;

@@ -4,13 +4,18 @@
 //! says the file on disk was made from. Shared by `build` (to skip work and
 //! rewrite the page) and `check` (to report staleness), so both agree on
 //! what is stale and on what the page must say.
+//!
+//! Sources are hashed here, not kept: a page's frames are read again, one
+//! at a time, when they are made ([`reread`]), so that a build holds the
+//! files of the frames in flight rather than a whole gallery's.
 
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::frontmatter::edit::Edit;
+use crate::image::decode::png_size;
 use crate::kind::Kind;
 use crate::naming::{with_fingerprint, FINGERPRINT_LEN};
 use crate::outputs::{self, Output};
@@ -72,9 +77,33 @@ pub struct FrameState {
     pub url: PathBuf,
 }
 
-/// Each frame's source bytes, read once for hashing and decoding, in
-/// gallery order.
-pub type Sources = Vec<Result<Vec<u8>>>;
+/// What reading a frame's source found, without its bytes.
+#[derive(Debug, Clone)]
+pub struct SourceInfo {
+    /// BLAKE3 of the bytes as read: [`reread`] checks the file still holds
+    /// them (the frame's identity, which its outputs' keys hold, is made
+    /// from it; see `Cache::identity`).
+    pub hash: String,
+    /// The size its PNG header claims (`None`: not a PNG, which decoding
+    /// will say).
+    pub size: Option<(u32, u32)>,
+}
+
+/// Each frame's source as read when hashing, in gallery order.
+pub type Sources = Vec<Result<SourceInfo>>;
+
+/// Reads a frame's source again to make its outputs, and checks it still
+/// is what `page_state` hashed (their keys say they were made from that).
+pub fn reread(site: &Site, source: &Path, page: &Path, info: &SourceInfo) -> Result<Vec<u8>> {
+    let bytes = site.read(source, page)?;
+    if hash(&bytes) != info.hash {
+        return Err(Error::io(
+            source,
+            std::io::Error::other("changed during the build; run assetgen build again"),
+        ));
+    }
+    Ok(bytes)
+}
 
 /// The animation's outputs and the value the page must hold for it.
 #[derive(Debug)]
@@ -208,15 +237,13 @@ pub fn page_state(
 ) -> (PageState, Sources) {
     let s = &site.settings;
     let frame_outputs = outputs::frame_outputs(s);
-    let frames: Vec<(FrameState, Result<Vec<u8>>)> = page
+    let frames: Vec<(FrameState, Result<SourceInfo>)> = page
         .frames
         .par_iter()
         .map(|f| {
             let source = site.read(&f.source, &page.page);
-            let identity = source
-                .as_ref()
-                .ok()
-                .map(|b| cache.identity(&f.source, &hash(b)));
+            let source_hash = source.as_ref().ok().map(|b| hash(b));
+            let identity = source_hash.as_deref().map(|h| cache.identity(&f.source, h));
             let id = identity.as_deref().unwrap_or("");
             let sources = sources_key(&[id]);
             let keys: Vec<String> = frame_outputs.iter().map(|o| key_of(*o, s, &[id])).collect();
@@ -254,7 +281,12 @@ pub fn page_state(
                 outputs: states,
                 url,
             };
-            (state, source)
+            // Only the hash and the header's size are kept, not the bytes.
+            let info = source.map(|bytes| SourceInfo {
+                hash: source_hash.unwrap_or_default(),
+                size: png_size(&bytes),
+            });
+            (state, info)
         })
         .collect();
     let identities: Option<Vec<&str>> = frames.iter().map(|(f, _)| f.identity.as_deref()).collect();

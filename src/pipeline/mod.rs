@@ -7,8 +7,9 @@
 //! ```
 //!
 //! `check` and `clean` walk the same plan and freshness without writing
-//! outputs; `validate` holds the checks `build` and `check` share; `files`
-//! makes the same outputs from files named on the command line.
+//! outputs; `renders` keeps every output off the renders pages list;
+//! `validate` holds the checks `build` and `check` share; `files` makes the
+//! same outputs from files named on the command line.
 
 pub mod cache;
 pub mod check;
@@ -17,6 +18,7 @@ pub mod execute;
 pub mod files;
 pub mod fresh;
 pub mod plan;
+mod renders;
 pub mod report;
 mod rewrite;
 mod sink;

@@ -5,13 +5,15 @@
 //! printed by `--dry-run`, checked by `check`, compared against what is on
 //! disk by `clean`, and executed in parallel by the build.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
-use crate::frontmatter::{self, Manifest, Scalar};
+use crate::frontmatter::{self, column_of, line_of, Manifest, Scalar};
 use crate::naming::{common_stem, split_frame_number, strip_fingerprint};
 use crate::outputs;
 use crate::pipeline::cache::Cache;
+use crate::pipeline::renders::Renders;
 use crate::site::paths::front_matter_path;
 use crate::site::Site;
 
@@ -87,26 +89,42 @@ impl PagePlan {
 pub struct Plan {
     pub pages: Vec<PagePlan>,
     pub errors: Vec<Error>,
+    /// What is not wrong for Jekyll but probably not meant (a key given
+    /// twice), in the planned pages, with or without a manifest.
+    pub warnings: Vec<Error>,
+    /// Renders listed by every page of the site, planned or not: no output
+    /// may be written over one.
+    pub renders: Renders,
+    /// Folders holding pages (site-relative), planned or not.
+    page_folders: BTreeSet<PathBuf>,
 }
 
 impl Plan {
     /// Plans every page of the site (or only `only`, site-relative, if not
-    /// empty). The cache tells files assetgen made from renders.
+    /// empty). The cache tells files assetgen made from renders. The renders
+    /// of the pages not planned are read all the same, so that building one
+    /// page cannot overwrite another page's render.
     pub fn new(site: &Site, only: &[PathBuf], cache: &Cache) -> Result<Plan> {
-        let pages = if only.is_empty() {
+        let all = if only.is_empty() {
             site.discover_pages()?
         } else {
-            only.to_vec()
+            // Only for the renders of the other pages: a folder that cannot
+            // be walked must not stop a build of the pages asked for.
+            site.discover_pages().unwrap_or_default()
         };
+        let pages = if only.is_empty() { &all } else { only };
         let mut plan = Plan::default();
         for page in pages {
-            match plan_page(site, &page, cache) {
-                Ok(Some(p)) => plan.pages.push(p),
+            match plan_page(site, page, cache, &mut plan.warnings) {
+                Ok(Some(p)) => {
+                    plan.renders.add(site, &p);
+                    plan.pages.push(p);
+                }
                 // A page named on the command line that has nothing to
                 // build is a mistake worth stopping for.
                 Ok(None) if !only.is_empty() => {
                     return Err(Error::Site {
-                        path: page,
+                        path: page.clone(),
                         message: "has no gallery: or images: in its front matter; nothing to build"
                             .into(),
                     })
@@ -115,7 +133,32 @@ impl Plan {
                 Err(e) => plan.errors.push(e),
             }
         }
+        for page in all.iter().filter(|p| !pages.contains(p)) {
+            if let Ok(Some(p)) = plan_page(site, page, cache, &mut Vec::new()) {
+                plan.renders.add(site, &p);
+            }
+        }
+        plan.page_folders = all
+            .iter()
+            .chain(pages)
+            .filter_map(|p| p.parent().map(Path::to_path_buf))
+            .collect();
         Ok(plan)
+    }
+
+    /// Every folder a build writes to, site-relative, each with whether
+    /// the folders under it are written to as well: the site root (the
+    /// cache), each page's folder, and the source and output roots.
+    pub fn written_folders(&self, site: &Site) -> Vec<(PathBuf, bool)> {
+        let mut folders: Vec<(PathBuf, bool)> = vec![
+            (PathBuf::new(), false),
+            (site.settings.source.clone(), true),
+            (site.settings.output.clone(), true),
+        ];
+        folders.extend(self.page_folders.iter().map(|f| (f.clone(), false)));
+        folders.sort();
+        folders.dedup();
+        folders
     }
 
     /// Number of frames across all pages.
@@ -124,8 +167,15 @@ impl Plan {
     }
 }
 
-/// Reads one page and plans its outputs; `None` for a page with no manifest.
-pub fn plan_page(site: &Site, page: &Path, cache: &Cache) -> Result<Option<PagePlan>> {
+/// Reads one page and plans its outputs; `None` for a page with no
+/// manifest. What the page says that is probably not meant goes to
+/// `warnings`.
+pub fn plan_page(
+    site: &Site,
+    page: &Path,
+    cache: &Cache,
+    warnings: &mut Vec<Error>,
+) -> Result<Option<PagePlan>> {
     let bytes = site.read(page, page)?;
     let text = String::from_utf8(bytes).map_err(|_| Error::Manifest {
         path: page.to_path_buf(),
@@ -134,6 +184,20 @@ pub fn plan_page(site: &Site, page: &Path, cache: &Cache) -> Result<Option<PageP
     let Some(root) = frontmatter::parse(&text, page)? else {
         return Ok(None);
     };
+    warnings.extend(
+        frontmatter::duplicate_keys(&root)
+            .into_iter()
+            .map(|d| Error::FrontMatter {
+                path: page.to_path_buf(),
+                line: line_of(&text, d.again),
+                column: column_of(&text, d.again),
+                message: format!(
+                    "duplicate key '{}' (first on line {}); the last one is used, as Jekyll does",
+                    d.key,
+                    line_of(&text, d.first)
+                ),
+            }),
+    );
     let manifest = Manifest::from_front_matter(&root, &text, page)?;
     if manifest.is_empty() {
         return Ok(None);

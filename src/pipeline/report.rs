@@ -125,6 +125,8 @@ pub trait Progress: Sync {
     fn frame_done(&self) {}
     fn page_done(&self, _page: &Path) {}
     fn finish(&self) {}
+    /// Another run holds the site's lock (in `root`); this one waits.
+    fn waiting_for_lock(&self, _root: &Path) {}
 }
 
 /// Progress that shows nothing.

@@ -33,8 +33,12 @@ impl<'a> Sink<'a> {
         }
     }
 
+    /// Reports a failure; a read stopped by Ctrl-C is not one (the report
+    /// says the run was cancelled).
     pub fn error(&self, e: &Error) {
-        lock(&self.report).add_error(e);
+        if !matches!(e, Error::Cancelled { .. }) {
+            lock(&self.report).add_error(e);
+        }
     }
 
     pub fn up_to_date(&self, path: &Path) {
@@ -116,7 +120,7 @@ impl<'a> Sink<'a> {
         let mut report = self.report.into_inner().unwrap_or_else(|e| e.into_inner());
         if !self.dry_run {
             let mut cache = self.cache.into_inner().unwrap_or_else(|e| e.into_inner());
-            if let Err(e) = cache.save(&self.site.root) {
+            if let Err(e) = cache.save(self.site) {
                 report.add_error(&e);
             }
         }

@@ -1,5 +1,5 @@
-//! Checks shared by `build` and `check`: hand-made assets exist, and a
-//! gallery's frames share one size.
+//! Checks shared by `build` and `check`: hand-made assets exist, a
+//! gallery's frames share one size, and a gallery fits the pixel budget.
 
 use std::path::{Path, PathBuf};
 
@@ -71,6 +71,43 @@ fn common_folder(files: &[PathBuf]) -> Option<PathBuf> {
         .then(|| first.to_path_buf())
 }
 
+/// A gallery's frames are decoded and held all at once (its GIF is made
+/// from all of them), so the frames its animation would hold (those of the
+/// most common size their headers claim: an odd one out fails on its own,
+/// with its frame named) must fit `megapixels` (the `gallery_megapixels`
+/// setting). Checked before any frame is decoded, so a small file claiming
+/// a huge image costs nothing. `gallery` names the gallery (its page, or
+/// the output it is for).
+pub fn check_pixel_budget(sizes: &[(u32, u32)], megapixels: u32, gallery: &Path) -> Result<()> {
+    let Some((size, frames)) = most_common(sizes) else {
+        return Ok(());
+    };
+    let pixels = u64::from(size.0) * u64::from(size.1) * frames as u64;
+    if pixels <= u64::from(megapixels) * 1_000_000 {
+        return Ok(());
+    }
+    Err(Error::Decode {
+        path: gallery.to_path_buf(),
+        message: format!(
+            "gallery of {frames} frames is {:.0} megapixels ({:.1} GB decoded), over gallery_megapixels ({megapixels}); raise it or use smaller renders",
+            pixels as f64 / 1e6,
+            pixels as f64 * 4.0 / 1e9,
+        ),
+    })
+}
+
+/// The most common size and how many have it; ties go to the earliest.
+fn most_common(sizes: &[(u32, u32)]) -> Option<((u32, u32), usize)> {
+    let mut counts: Vec<((u32, u32), usize)> = Vec::new();
+    for s in sizes {
+        match counts.iter_mut().find(|(k, _)| k == s) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((*s, 1)),
+        }
+    }
+    counts.into_iter().rev().max_by_key(|(_, n)| *n)
+}
+
 /// All frames of a gallery must share one size; the odd ones out (against
 /// the most common size, so one bad first frame is named, not the other 15)
 /// are errors.
@@ -82,15 +119,7 @@ pub fn check_sizes(frames: &[Rgba8], plans: &[FramePlan]) -> Result<()> {
 
 /// [`check_sizes`] for sizes already known, with each frame's file.
 pub fn check_frame_sizes(sizes: &[(u32, u32)], files: &[&Path]) -> Result<()> {
-    let mut counts: Vec<((u32, u32), usize)> = Vec::new();
-    for s in sizes {
-        match counts.iter_mut().find(|(k, _)| k == s) {
-            Some((_, n)) => *n += 1,
-            None => counts.push((*s, 1)),
-        }
-    }
-    // Most common size; ties go to the earliest frame's size.
-    let Some(&(expected, _)) = counts.iter().rev().max_by_key(|(_, n)| *n) else {
+    let Some((expected, _)) = most_common(sizes) else {
         return Ok(());
     };
     match sizes.iter().zip(files).find(|(s, _)| **s != expected) {
@@ -106,6 +135,27 @@ pub fn check_frame_sizes(sizes: &[(u32, u32)], files: &[&Path]) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_budget_counts_every_frame() {
+        let page = Path::new("p.md");
+        assert!(check_pixel_budget(&[(1000, 1000); 16], 16, page).is_ok());
+        let e = check_pixel_budget(&[(1000, 1000); 17], 16, page).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "p.md: gallery of 17 frames is 17 megapixels (0.1 GB decoded), over gallery_megapixels (16); raise it or use smaller renders"
+        );
+        // The default holds 16 frames of 4096x4096 with room to spare,
+        // and refuses 16 of 16384x16384 (17 GB decoded).
+        let budget = crate::settings::Settings::default().gallery_megapixels;
+        assert!(check_pixel_budget(&[(4096, 4096); 16], budget, page).is_ok());
+        assert!(check_pixel_budget(&[(16384, 16384); 16], budget, page).is_err());
+        // A frame of another size fails on its own; the budget counts what
+        // the animation would hold.
+        let mut sizes = vec![(1000, 1000); 16];
+        sizes.push((60000, 60000));
+        assert!(check_pixel_budget(&sizes, 16, page).is_ok());
+    }
 
     #[test]
     fn the_odd_frame_is_named_even_when_it_is_the_first() {

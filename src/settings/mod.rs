@@ -40,6 +40,10 @@ pub struct Setting {
     pub bare_flag: Option<&'static str>,
     /// The kinds of output whose bytes depend on it (their cache keys hold it).
     pub shapes: &'static [Kind],
+    /// The kinds whose making it bounds without changing their bytes (a
+    /// resource limit): the commands that make them take it as a flag, but
+    /// it is in no cache key.
+    pub limits: &'static [Kind],
     /// Parses `text` and stores it in the settings, or says what is accepted.
     pub apply: fn(&mut Settings, &str) -> Result<(), String>,
     /// The current value, as text.
@@ -73,7 +77,8 @@ macro_rules! define_settings {
             $(shown: $shown:literal,)?
             parse: $parse:expr,
             value: $value:literal,
-            shapes: [$($kind:ident),*] $(,)?
+            shapes: [$($kind:ident),*],
+            $(limits: [$($limited:ident),*],)?
         }
     )+) => {
         /// Every setting, resolved. Fields are the keys of the settings table
@@ -107,6 +112,7 @@ macro_rules! define_settings {
                 choices: <$ty as $crate::settings::Value>::CHOICES,
                 bare_flag: <$ty as $crate::settings::Value>::BARE_FLAG,
                 shapes: &[$($crate::kind::Kind::$kind),*],
+                limits: &[$($($crate::kind::Kind::$limited),*)?],
                 apply: |s, text| {
                     s.$key = ($parse)(text)?;
                     Ok(())

@@ -153,6 +153,14 @@ super::define_settings! {
         value: "WHAT",
         shapes: [Png, Thumb],
     }
+    /// largest gallery decoded, in megapixels summed over its frames (all are held at once for the GIF, 4 bytes a pixel); a bigger one fails, before decoding, with one line
+    gallery_megapixels: u32 {
+        default: "512",
+        parse: int(1, 1_000_000, "a number of megapixels"),
+        value: "MP",
+        shapes: [],
+        limits: [Gif],
+    }
     /// put a short hash of each output's sources and settings in its name and rewrite the pages' paths to match; turning it off writes them back
     fingerprint: bool {
         default: "false",

@@ -1,6 +1,9 @@
 //! Finding the pages: every `.md`, `.markdown` or `.html` file under the
 //! root whose first line is `---`, except where Jekyll would not look
 //! (its own folders, `exclude:`) and the image folders themselves.
+//! Symlinks are not followed (a linked folder could lead out of the site),
+//! and a file is opened to look for the fence only when it is a regular
+//! file: a FIFO named `page.md` would otherwise block the walk forever.
 
 use std::path::{Path, PathBuf};
 
@@ -80,14 +83,18 @@ pub fn is_page_name(path: &Path) -> bool {
         .is_some_and(|e| PAGE_EXTENSIONS.contains(&e))
 }
 
-/// True when the file's first line is `---`; also for a file that cannot
-/// be read, so that planning reports it as an error naming the page
-/// instead of skipping a page silently.
+/// True when the file's first line is `---`; also for a regular file that
+/// cannot be read, so that planning reports it as an error naming the page
+/// instead of skipping a page silently. A FIFO, socket or device is never
+/// opened (it could block) and is no page.
 pub(super) fn starts_with_fence(path: &Path) -> bool {
     use std::io::Read;
     let mut head = [0u8; 16];
-    let Ok(mut file) = std::fs::File::open(path) else {
-        return true;
+    let mut file = match super::fs::open_regular(path, path) {
+        Ok(file) => file,
+        // A FIFO, socket or device is no page, and opening it could hang.
+        Err(crate::error::Error::NotRegular { .. }) => return false,
+        Err(_) => return true,
     };
     let mut filled = 0;
     while filled < head.len() {

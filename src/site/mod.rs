@@ -6,19 +6,65 @@
 //! the one place that joins them to the root, and every read and write of a
 //! site file goes through [`Site::read`], [`Site::write`] and their
 //! siblings, which refuse a path that resolves outside the site before any
-//! other I/O on it.
+//! other I/O on it, read and replace only regular files (never opening a
+//! FIFO or a device, which could block forever), and stop reading when the
+//! run is cancelled.
 
 mod discover;
 pub mod fs;
 pub mod paths;
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 pub use fs::WriteOutcome;
 
 use crate::error::{Error, Result};
 use crate::settings::{Overrides, Settings, SiteConfig};
 use paths::is_plain_relative;
+
+/// Reads `_config.yml`, which like every file of the site must be a
+/// regular file inside it.
+fn read_config(root: &Path, canonical_root: &Path) -> Result<String> {
+    let path = root.join("_config.yml");
+    let site_error = |message: &str| Error::Site {
+        path: root.to_path_buf(),
+        message: message.to_string(),
+    };
+    if let Ok(real) = path.canonicalize() {
+        if !real.starts_with(canonical_root) {
+            return Err(site_error(
+                "_config.yml is a symlink pointing outside the site folder; refusing to read it",
+            ));
+        }
+    }
+    let bytes = match fs::read_regular(&path, Path::new("_config.yml"), &fs::NEVER) {
+        Ok(b) => b,
+        Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
+            return Err(site_error(
+                "no _config.yml here; run in the site folder or pass --site DIR",
+            ))
+        }
+        Err(Error::NotRegular { what, .. }) => {
+            return Err(site_error(&format!(
+                "_config.yml is {what}, not a regular file; refusing to read it"
+            )))
+        }
+        // The settings cannot be read: a configuration error (exit 2).
+        Err(Error::Io { source, .. }) => {
+            return Err(Error::Site {
+                path,
+                message: format!("cannot read: {}", crate::error::plain(&source)),
+            })
+        }
+        Err(e) => return Err(e),
+    };
+    String::from_utf8(bytes).map_err(|_| Error::Site {
+        path,
+        message: "cannot read: stream did not contain valid UTF-8".into(),
+    })
+}
 
 /// An opened site: root folder, `_config.yml` contents and resolved settings.
 #[derive(Debug, Clone)]
@@ -31,6 +77,8 @@ pub struct Site {
     /// Every setting given (by `urlimg`, `_config.yml` or flags) and where from.
     pub overrides: Overrides,
     pub settings: Settings,
+    /// Set to stop the run (Ctrl-C): reads in progress stop and none start.
+    cancel: Arc<AtomicBool>,
 }
 
 impl Site {
@@ -55,7 +103,9 @@ impl Site {
         let here = std::env::current_dir().map_err(|e| Error::io(".", e))?;
         let mut dir = here.as_path();
         loop {
-            if dir.join("_config.yml").is_file() {
+            // Any `_config.yml` marks the root, a FIFO or folder too:
+            // opening the site then says what is wrong with it.
+            if dir.join("_config.yml").exists() {
                 // Relative to here when inside it, so messages stay short.
                 return Ok(match here.strip_prefix(dir) {
                     Ok(rest) if rest.as_os_str().is_empty() => PathBuf::from("."),
@@ -82,24 +132,7 @@ impl Site {
             path: root.to_path_buf(),
             message: format!("cannot open site folder: {}", crate::error::plain(&e)),
         })?;
-        let config_path = root.join("_config.yml");
-        let text = match std::fs::read_to_string(&config_path) {
-            Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Err(Error::Site {
-                    path: root.to_path_buf(),
-                    message: "no _config.yml here; run in the site folder or pass --site DIR"
-                        .into(),
-                })
-            }
-            // The settings cannot be read: a configuration error (exit 2).
-            Err(e) => {
-                return Err(Error::Site {
-                    path: config_path,
-                    message: format!("cannot read: {}", crate::error::plain(&e)),
-                })
-            }
-        };
+        let text = read_config(root, &canonical_root)?;
         let config = SiteConfig::parse(&text, Path::new("_config.yml"))?;
         let overrides = config.overrides().merge(flags.clone());
         let settings = overrides.resolve();
@@ -109,6 +142,7 @@ impl Site {
             config,
             overrides,
             settings,
+            cancel: Arc::new(AtomicBool::new(false)),
         };
         for (key, dir) in [
             ("source", &site.settings.source),
@@ -125,6 +159,17 @@ impl Site {
             ));
         }
         Ok(site)
+    }
+
+    /// The same site, its reads and lock waits stopped by `flag` (Ctrl-C).
+    pub fn with_cancel(mut self, flag: Arc<AtomicBool>) -> Site {
+        self.cancel = flag;
+        self
+    }
+
+    /// True once the run has been asked to stop.
+    pub fn cancelled(&self) -> bool {
+        self.cancel.load(Ordering::Relaxed)
     }
 
     /// An error about a setting.
@@ -202,20 +247,23 @@ impl Site {
     /// [`Error::MissingSource`], listed in `page`.
     pub fn read(&self, rel: &Path, page: &Path) -> Result<Vec<u8>> {
         self.check_on_disk(rel, page)?;
-        std::fs::read(self.abs(rel)).map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => Error::MissingSource {
-                path: rel.to_path_buf(),
-                page: page.to_path_buf(),
-            },
-            _ => Error::io(rel, e),
+        fs::read_regular(&self.abs(rel), rel, &self.cancel).map_err(|e| match e {
+            Error::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound => {
+                Error::MissingSource {
+                    path: rel.to_path_buf(),
+                    page: page.to_path_buf(),
+                }
+            }
+            e => e,
         })
     }
 
-    /// Reads a generated file if it is there and inside the site (`None`
-    /// otherwise: it will be made, or refused when written).
+    /// Reads a generated file if it is there, inside the site and a
+    /// regular file (`None` otherwise: it will be made, or refused when
+    /// written).
     pub fn read_existing(&self, rel: &Path) -> Option<Vec<u8>> {
         self.check_on_disk(rel, rel).ok()?;
-        std::fs::read(self.abs(rel)).ok()
+        fs::read_regular(&self.abs(rel), rel, &self.cancel).ok()
     }
 
     /// True when `rel` is a regular file inside the site.
@@ -237,9 +285,32 @@ impl Site {
         std::fs::remove_file(self.abs(rel)).map_err(|e| Error::io(rel, e))
     }
 
-    /// Takes the site's lock, calling `on_wait` once if another run holds it.
+    /// Takes the site's lock, calling `on_wait` once if another run holds
+    /// it; waiting stops with [`Error::Cancelled`] when the run is cancelled.
     pub fn lock(&self, on_wait: impl FnOnce()) -> Result<fs::SiteLock> {
-        fs::lock_site(&self.root, on_wait)
+        fs::lock_site(&self.root, on_wait, &self.cancel)
+    }
+
+    /// Removes the temporary files (`.assetgen-XXXXXX.tmp`) that killed runs
+    /// left in `folders` (site-relative; with `true`, the folders under it
+    /// too, symlinks not followed) and nothing else. Only with the site's
+    /// lock held, so that no live run owns them. A folder that resolves
+    /// outside the site is skipped.
+    pub fn sweep_temp_files(&self, folders: &[(PathBuf, bool)], _lock: &fs::SiteLock) {
+        for (folder, recursive) in folders {
+            if self.check_on_disk(folder, folder).is_err() {
+                continue;
+            }
+            let walker = walkdir::WalkDir::new(self.abs(folder))
+                .follow_links(false)
+                .max_depth(if *recursive { usize::MAX } else { 1 });
+            for entry in walker.into_iter().flatten() {
+                let ours = entry.file_name().to_str().is_some_and(fs::is_temp_name);
+                if ours && entry.file_type().is_file() {
+                    let _ = std::fs::remove_file(entry.path());
+                }
+            }
+        }
     }
 
     /// A page named on the command line (relative to the current folder,

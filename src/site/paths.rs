@@ -36,6 +36,30 @@ pub fn front_matter_path(value: &str, page: &Path) -> Result<PathBuf> {
         .collect())
 }
 
+/// Where a write to `path` lands: its folder, canonical, and its name (an
+/// atomic write replaces a symlink itself, never what it points to).
+/// `None` when the folder does not exist yet, so nothing can sit there.
+/// Two paths land on one file exactly when their places are equal.
+pub fn place_of(path: &Path) -> Option<PathBuf> {
+    let folder = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    Some(folder.canonicalize().ok()?.join(path.file_name()?))
+}
+
+/// The places a file is found at: where it sits, and, when it is a
+/// symlink, the file it points to. Writing at either loses it.
+pub fn places_of(path: &Path) -> Vec<PathBuf> {
+    let mut places: Vec<PathBuf> = place_of(path).into_iter().collect();
+    if let Ok(target) = path.canonicalize() {
+        if !places.contains(&target) {
+            places.push(target);
+        }
+    }
+    places
+}
+
 /// A path made only of normal components (no root, no `..`, not empty).
 pub fn is_plain_relative(p: &Path) -> bool {
     p.components().next().is_some()
