@@ -75,13 +75,22 @@ pub enum Error {
     /// Encoding or optimising an output failed.
     #[error("{}: {message}", path.display())]
     Encode { path: PathBuf, message: String },
+
+    /// A request that cannot be carried out as asked: a page that already
+    /// exists, renders that match nothing, cache fragments that do not
+    /// add up to one build.
+    #[error("{}: {message}", path.display())]
+    Usage { path: PathBuf, message: String },
 }
 
 impl Error {
     /// Usage and configuration errors stop the whole run (exit 2); every
     /// other error belongs to one page or asset (exit 1).
     pub fn is_usage(&self) -> bool {
-        matches!(self, Error::Config { .. } | Error::Site { .. })
+        matches!(
+            self,
+            Error::Config { .. } | Error::Site { .. } | Error::Usage { .. }
+        )
     }
 
     /// The file the error is about.
@@ -96,7 +105,8 @@ impl Error {
             | Error::MissingSource { path, .. }
             | Error::Decode { path, .. }
             | Error::FrameSize { path, .. }
-            | Error::Encode { path, .. } => path,
+            | Error::Encode { path, .. }
+            | Error::Usage { path, .. } => path,
         }
     }
 

@@ -73,6 +73,39 @@ pub fn common_stem<'a>(paths: impl IntoIterator<Item = &'a Path>) -> Option<Stri
     stem
 }
 
+/// Natural order of names: runs of digits compare as numbers, so
+/// `X-2.png` comes before `X-10.png` (renderers do not pad frame numbers).
+pub fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
+    use std::cmp::Ordering;
+    let (mut x, mut y) = (a, b);
+    loop {
+        match (x.chars().next(), y.chars().next()) {
+            (None, None) => return a.cmp(b),
+            (None, Some(_)) => return Ordering::Less,
+            (Some(_), None) => return Ordering::Greater,
+            (Some(c), Some(d)) if c.is_ascii_digit() && d.is_ascii_digit() => {
+                let n = x.len() - x.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+                let m = y.len() - y.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+                let (dx, dy) = (
+                    x[..n].trim_start_matches('0'),
+                    y[..m].trim_start_matches('0'),
+                );
+                let order = dx.len().cmp(&dy.len()).then_with(|| dx.cmp(dy));
+                if order != Ordering::Equal {
+                    return order;
+                }
+                (x, y) = (&x[n..], &y[m..]);
+            }
+            (Some(c), Some(d)) => {
+                if c != d {
+                    return c.cmp(&d);
+                }
+                (x, y) = (&x[c.len_utf8()..], &y[d.len_utf8()..]);
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -100,6 +133,16 @@ mod tests {
         assert_eq!(strip_fingerprint(&f).as_deref(), Some(p));
         assert_eq!(strip_fingerprint(p), None);
         assert_eq!(strip_fingerprint(Path::new("a/X-3FA2C9D1.png")), None);
+    }
+
+    #[test]
+    fn natural_order_puts_2_before_10() {
+        let mut names = vec!["X-10.png", "X-2.png", "X-1.png", "W-3.png", "X-02.png"];
+        names.sort_by(|a, b| natural_cmp(a, b));
+        assert_eq!(
+            names,
+            ["W-3.png", "X-1.png", "X-02.png", "X-2.png", "X-10.png"]
+        );
     }
 
     #[test]
