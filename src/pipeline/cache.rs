@@ -29,7 +29,7 @@ use crate::error::Result;
 pub const FILE_NAME: &str = ".assetgen-cache.json";
 // 3: entries flag renders optimised in place. Older caches are dropped
 // (one rebuild) rather than trusted: they would list renders as outputs.
-const VERSION: u32 = 3;
+pub const VERSION: u32 = 3;
 
 /// One generated file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

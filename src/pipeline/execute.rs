@@ -22,6 +22,7 @@ use crate::pipeline::fresh::{page_state, AnimationState, FrameState};
 use crate::pipeline::plan::{FramePlan, PagePlan, Plan};
 use crate::pipeline::report::{Progress, Report};
 use crate::pipeline::rewrite::{prune, rewrite_page};
+use crate::pipeline::shard::Shard;
 use crate::pipeline::sink::Sink;
 use crate::pipeline::validate::{check_exists, check_sizes};
 use crate::site::Site;
@@ -37,6 +38,9 @@ pub struct BuildOptions {
     pub force: bool,
     /// Remove gallery entries whose renders are gone (never done otherwise).
     pub prune: bool,
+    /// Only the pages of this share (`--shard K/N`); the cache is then
+    /// saved as that share's fragment, for `cache merge`.
+    pub shard: Option<Shard>,
     /// Set (e.g. on Ctrl-C) to stop: work not started is skipped, work in
     /// flight finishes, and the cache is saved so the next build only does
     /// what is left.
@@ -56,11 +60,22 @@ impl BuildOptions {
 pub fn build(site: &Site, opts: &BuildOptions, progress: &dyn Progress) -> Result<Report> {
     let started = Instant::now();
     let cache = Cache::load(&site.root);
-    let plan = Plan::new(site, &opts.pages, &cache)?;
+    let plan = match opts.shard {
+        None => Plan::new(site, &opts.pages, &cache)?,
+        Some(shard) => {
+            let pages = if opts.pages.is_empty() {
+                site.discover_pages()?
+            } else {
+                opts.pages.clone()
+            };
+            let mine = pages.into_iter().filter(|p| shard.contains(p)).collect();
+            Plan::of_pages(site, mine, &cache)
+        }
+    };
     progress.start(plan.pages.len(), plan.frame_count());
 
     // Updated as outputs are written; `cache` stays what the build began with.
-    let sink = Sink::new(site, opts.dry_run, cache.clone());
+    let sink = Sink::new(site, opts.dry_run, opts.shard, cache.clone());
     for e in &plan.errors {
         sink.error(e);
     }

@@ -8,7 +8,8 @@
 //!
 //! `check` and `clean` walk the same plan and freshness without writing
 //! outputs; `validate` holds the checks `build` and `check` share; `files`
-//! makes the same outputs from files named on the command line.
+//! makes the same outputs from files named on the command line; `shard`
+//! splits a build over machines and merges what the shares recorded.
 
 pub mod cache;
 pub mod check;
@@ -19,5 +20,6 @@ pub mod fresh;
 pub mod plan;
 pub mod report;
 mod rewrite;
+pub mod shard;
 mod sink;
 mod validate;

@@ -98,6 +98,12 @@ impl Plan {
         } else {
             only.to_vec()
         };
+        Ok(Plan::of_pages(site, pages, cache))
+    }
+
+    /// Plans exactly these pages (site-relative), even none: a shard or a
+    /// watch that has nothing to do must not fall back to the whole site.
+    pub fn of_pages(site: &Site, pages: Vec<PathBuf>, cache: &Cache) -> Plan {
         let mut plan = Plan::default();
         for page in pages {
             match plan_page(site, &page, cache) {
@@ -106,7 +112,7 @@ impl Plan {
                 Err(e) => plan.errors.push(e),
             }
         }
-        Ok(plan)
+        plan
     }
 
     /// Number of frames across all pages.
