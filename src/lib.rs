@@ -13,6 +13,9 @@
 //!            -> sink (atomic writes, cache, report) -> rewrite pages
 //! outputs/   one module per kind of output: its name rule and how it is
 //!            made, from image/ (decode, resize, png, thumb) and gif/
+//! scaffold/  `new`: a page for new renders in the style of an existing one
+//! watch/     `watch`: rebuild the pages whose renders, text or settings
+//!            changed, once their renders are whole
 //! ```
 //!
 //! The library knows nothing of terminals: progress comes out through the
@@ -28,8 +31,10 @@ mod kind;
 mod naming;
 mod outputs;
 mod pipeline;
+mod scaffold;
 mod settings;
 mod site;
+mod watch;
 
 pub use error::{Error, Result};
 pub use kind::Kind;
@@ -46,6 +51,7 @@ pub use pipeline::clean::clean;
 pub use pipeline::execute::{build, BuildOptions};
 pub use pipeline::files::{convert_files, read_frames, write_animation, Converted};
 pub use pipeline::report::{NoProgress, PageDiff, Problem, Progress, Report, Written};
+pub use pipeline::shard::{merge as merge_cache, shard_of, Fragment, MergeReport, Shard};
 
 // The stages, for use on their own.
 pub use gif::{encode as encode_gif, GifError};
@@ -54,7 +60,11 @@ pub use image::png::{encode_frame, optimize_png};
 pub use image::resize::resize;
 pub use image::thumb::thumbnail;
 
+// The everyday loop: a page for new renders.
+pub use scaffold::{scaffold, write as write_new_page, Field, NewPage, Scaffold, Source};
+pub use watch::{Stopper, Watch, WatchEvent, WatchObserver, WatchOptions};
+
 // Front matter: reading the manifest and editing it without damage.
 pub use frontmatter::edit::{apply as apply_edits, render, Edit};
-pub use frontmatter::gallery::{append_gallery, remove_gallery_entries};
+pub use frontmatter::gallery::{append_gallery, remove_gallery_entries, set_gallery};
 pub use frontmatter::{parse as parse_front_matter, Manifest, Node, Scalar, Style};

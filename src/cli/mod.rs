@@ -1,8 +1,11 @@
 //! Command-line interface: argument definitions and one function per
 //! subcommand. Everything here is presentation; the work is in the library.
 
+mod cache;
 mod flags;
+mod new;
 mod output;
+mod watch;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -10,7 +13,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 
-use assetgen::{BuildOptions, Kind, Site};
+use assetgen::{BuildOptions, Kind, Shard, Site};
 use flags::SettingFlags;
 
 /// Turntable galleries for Jekyll: animated GIFs, optimised PNGs and
@@ -40,12 +43,19 @@ enum Command {
     Thumb(ThumbArgs),
     /// Remove generated files that no page refers to any more
     Clean(CleanArgs),
+    /// Write a page for new renders in the style of an existing page
+    New(new::NewArgs),
+    /// Build, then rebuild what changes as renders, pages or settings change
+    Watch(watch::WatchArgs),
     /// Print every setting in effect and where its value comes from
     Settings(SettingsArgs),
+    /// The build cache: join the fragments of a sharded build
+    #[command(subcommand)]
+    Cache(cache::CacheCommand),
 }
 
 #[derive(Debug, Args)]
-struct SiteArgs {
+pub(crate) struct SiteArgs {
     /// Site root: the folder holding _config.yml
     #[arg(long, value_name = "DIR", default_value = ".")]
     site: PathBuf,
@@ -71,6 +81,10 @@ struct BuildArgs {
     /// (their old outputs are then removed by `assetgen clean`)
     #[arg(long)]
     prune: bool,
+    /// Build only share K of N of the pages (by a stable hash of each
+    /// page's path) and save a cache fragment for `assetgen cache merge`
+    #[arg(long, value_name = "K/N")]
+    shard: Option<Shard>,
     /// Print a JSON report on stdout
     #[arg(long)]
     json: bool,
@@ -197,9 +211,12 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Check(a) => check(a),
         Command::Gif(a) => gif(a),
         Command::Clean(a) => clean(a),
+        Command::New(a) => new::run(a),
+        Command::Watch(a) => watch::run(a),
         Command::Png(a) => convert(a.files, a.out_dir, a.jobs, Kind::Png, &a.settings),
         Command::Thumb(a) => convert(a.files, a.out_dir, a.jobs, Kind::Thumb, &a.settings),
         Command::Settings(a) => settings(a),
+        Command::Cache(c) => cache::run(c),
     };
     result.unwrap_or_else(|Exit(code)| code)
 }
@@ -214,7 +231,7 @@ fn status(ok: bool) -> ExitCode {
 }
 
 /// Runs `f` on a rayon pool of `jobs` threads (default: all cores).
-fn with_jobs<T: Send>(jobs: Option<usize>, f: impl FnOnce() -> T + Send) -> Result<T> {
+pub(crate) fn with_jobs<T: Send>(jobs: Option<usize>, f: impl FnOnce() -> T + Send) -> Result<T> {
     let mut builder = rayon::ThreadPoolBuilder::new();
     if let Some(n) = jobs {
         anyhow::ensure!(n > 0, "--jobs must be at least 1");
@@ -225,7 +242,10 @@ fn with_jobs<T: Send>(jobs: Option<usize>, f: impl FnOnce() -> T + Send) -> Resu
 }
 
 /// Opens the site with the flags' settings on top of `_config.yml`.
-fn open_site(site: &SiteArgs, settings: &SettingFlags<flags::Site>) -> Result<Site, Exit> {
+pub(crate) fn open_site(
+    site: &SiteArgs,
+    settings: &SettingFlags<flags::Site>,
+) -> Result<Site, Exit> {
     Ok(Site::open(&site.site, &settings.overrides()?)?)
 }
 
@@ -237,7 +257,7 @@ fn page_args(site: &Site, pages: &[PathBuf]) -> Result<Vec<PathBuf>, Exit> {
 }
 
 /// Waits (saying so) while another run works on the same site.
-fn take_lock(site: &Site) -> Result<assetgen::SiteLock, Exit> {
+pub(crate) fn take_lock(site: &Site) -> Result<assetgen::SiteLock, Exit> {
     Ok(site.lock(|| {
         eprintln!(
             "waiting for another assetgen run on {} to finish...",
@@ -253,6 +273,7 @@ fn build(a: BuildArgs) -> Result<ExitCode, Exit> {
         dry_run: a.dry_run,
         force: a.force,
         prune: a.prune,
+        shard: a.shard,
         cancel: Some(on_ctrl_c()),
     };
     // A dry run writes nothing, so it needs no lock (and creates no file).

@@ -30,8 +30,11 @@ use std::sync::mpsc::{channel, Receiver, Sender};
 use std::sync::Arc;
 use std::time::Duration;
 
-use notify_debouncer_mini::notify::{RecommendedWatcher, RecursiveMode};
-use notify_debouncer_mini::{new_debouncer, DebounceEventResult, Debouncer};
+use notify_debouncer_mini::notify::event::{AccessKind, AccessMode, EventKind};
+use notify_debouncer_mini::notify::{
+    self, Event, EventHandler, RecommendedWatcher, RecursiveMode, Watcher, WatcherKind,
+};
+use notify_debouncer_mini::{new_debouncer_opt, Config, DebounceEventResult, Debouncer};
 
 use crate::error::{Error, Result};
 use crate::naming::split_frame_number;
@@ -129,7 +132,8 @@ impl Watch {
     pub fn run(self, observer: &dyn WatchObserver) -> Result<()> {
         let site = Site::open(&self.opts.root, &self.opts.flags)?;
         let tx = self.tx.clone();
-        let debouncer = new_debouncer(self.opts.debounce, move |r: DebounceEventResult| {
+        let config = Config::default().with_timeout(self.opts.debounce);
+        let debouncer = new_debouncer_opt(config, move |r: DebounceEventResult| {
             let _ = tx.send(Message::Files(r));
         })
         .map_err(|e| watch_error(&site.root, e))?;
@@ -189,7 +193,7 @@ struct State {
     site: Site,
     /// The settings given on the command line, kept across reloads.
     flags: Overrides,
-    debouncer: Debouncer<RecommendedWatcher>,
+    debouncer: Debouncer<ChangesOnly>,
     cancel: Arc<AtomicBool>,
     /// Files our builds wrote (pages), by the hash of what was written:
     /// their events are our own.
@@ -461,6 +465,44 @@ impl State {
                 });
             }
         }
+    }
+}
+
+/// The platform's watcher, passing on only events that can mean a
+/// file's content changed. inotify also reports every open and read, and
+/// the mini debouncer passes paths on whatever their event: the build
+/// reading pages and renders (and `settle` decoding them) would otherwise
+/// start the next build, for ever.
+struct ChangesOnly(RecommendedWatcher);
+
+/// An open, a read or a close after reading: the file is as it was.
+fn is_read_only(event: &notify::Result<Event>) -> bool {
+    match event {
+        Ok(e) => matches!(e.kind, EventKind::Access(a) if a != AccessKind::Close(AccessMode::Write)),
+        Err(_) => false,
+    }
+}
+
+impl Watcher for ChangesOnly {
+    fn new<F: EventHandler>(mut handler: F, config: notify::Config) -> notify::Result<Self> {
+        let filtered = move |event: notify::Result<Event>| {
+            if !is_read_only(&event) {
+                handler.handle_event(event);
+            }
+        };
+        RecommendedWatcher::new(filtered, config).map(ChangesOnly)
+    }
+
+    fn watch(&mut self, path: &Path, mode: RecursiveMode) -> notify::Result<()> {
+        self.0.watch(path, mode)
+    }
+
+    fn unwatch(&mut self, path: &Path) -> notify::Result<()> {
+        self.0.unwatch(path)
+    }
+
+    fn kind() -> WatcherKind {
+        RecommendedWatcher::kind()
     }
 }
 
