@@ -1,7 +1,7 @@
 # Everyday commands. `make build` builds the example site in this folder.
 CARGO ?= cargo
 
-.PHONY: build test test-tools lint fmt bench bench-peers bench-incremental fuzz check clean man
+.PHONY: build test test-tools lint fmt bench bench-peers bench-incremental bench-watch fuzz check clean man
 
 # The main job on the bundled example site (outputs in assets/images/).
 build:
@@ -44,9 +44,14 @@ man:
 bench-peers:
 	benches/peers.sh
 
-# Cold, no-op and one-frame builds of a generated 200-page site.
+# Cold, no-op and one-frame builds of a generated 200-page site, and the
+# cold build again as 4 shards plus `cache merge`.
 bench-incremental:
 	benches/incremental.sh 200
+
+# `watch`: from a render's last frame landing to its page's outputs.
+bench-watch:
+	benches/watch.sh
 
 # Fuzz the front-matter parser and editor (needs a nightly toolchain and
 # `cargo install cargo-fuzz`); seeded with the real pages. FUZZ_TIME seconds.

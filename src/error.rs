@@ -105,8 +105,10 @@ pub enum Error {
     #[error("{}: interrupted", path.display())]
     Cancelled { path: PathBuf },
 
-    /// A command asked for something it must not do (write over its own
-    /// input).
+    /// A command asked for something it must not do or that cannot be
+    /// carried out as asked: write over its own input, a page that already
+    /// exists, renders that match nothing, cache fragments that do not add
+    /// up to one build.
     #[error("{}: {message}", path.display())]
     Usage { path: PathBuf, message: String },
 }

@@ -15,6 +15,9 @@
 //! outputs/   one module per kind of output: its name rule and how it is
 //!            made, from image/ (decode, resize, png, thumb), gif/ and
 //!            video/ (the .webm and .mp4 beside each GIF)
+//! scaffold/  `new`: a page for new renders in the style of an existing one
+//! watch/     `watch`: rebuild the pages whose renders, text or settings
+//!            changed, once their renders are whole
 //! ```
 //!
 //! The library knows nothing of terminals: progress comes out through the
@@ -30,10 +33,12 @@ mod kind;
 mod naming;
 mod outputs;
 mod pipeline;
+mod scaffold;
 mod settings;
 mod site;
 #[cfg(any(feature = "mp4", feature = "webm"))]
 mod video;
+mod watch;
 
 pub use error::{Error, Result};
 pub use kind::Kind;
@@ -54,6 +59,7 @@ pub use pipeline::files::{
     animation_from_files, convert_files, read_frames, write_animation, write_animations, Converted,
 };
 pub use pipeline::report::{NoProgress, PageDiff, Problem, Progress, Report, Written};
+pub use pipeline::shard::{merge as merge_cache, shard_of, Fragment, MergeReport, Shard};
 
 // The stages, for use on their own.
 pub use gif::{encode as encode_gif, GifError};
@@ -62,7 +68,11 @@ pub use image::png::{encode_frame, optimize_png};
 pub use image::resize::resize;
 pub use image::thumb::thumbnail;
 
+// The everyday loop: a page for new renders.
+pub use scaffold::{scaffold, write as write_new_page, Field, NewPage, Scaffold, Source};
+pub use watch::{Stopper, Watch, WatchEvent, WatchObserver, WatchOptions};
+
 // Front matter: reading the manifest and editing it without damage.
 pub use frontmatter::edit::{apply as apply_edits, render, Edit};
-pub use frontmatter::gallery::{append_gallery, remove_gallery_entries};
+pub use frontmatter::gallery::{append_gallery, remove_gallery_entries, set_gallery};
 pub use frontmatter::{parse as parse_front_matter, Manifest, Node, Scalar, Style};

@@ -156,6 +156,16 @@ mod tests {
     }
 
     #[test]
+    fn natural_order_puts_2_before_10() {
+        let mut names = vec!["X-10.png", "X-2.png", "X-1.png", "W-3.png", "X-02.png"];
+        names.sort_by(|a, b| natural_cmp(a, b));
+        assert_eq!(
+            names,
+            ["W-3.png", "X-1.png", "X-02.png", "X-2.png", "X-10.png"]
+        );
+    }
+
+    #[test]
     fn frame_numbers_split() {
         assert_eq!(
             split_frame_number(Path::new("a/Leg-Gastrocnemius-12.png")),

@@ -2355,3 +2355,478 @@ fn the_gif_command_makes_videos_on_request_from_any_colour_type() {
     assert_eq!(s.run(&args).code, 0);
     assert_eq!(s.files("out2").len(), 1);
 }
+
+/// Every file of a sandbox, site-relative, with its bytes (the lock file
+/// aside: an empty file that any run leaves).
+fn all_files(s: &Sandbox) -> BTreeMap<String, Vec<u8>> {
+    let mut files = s.files(".");
+    files.retain(|k, _| !k.ends_with(".assetgen.lock"));
+    files
+        .into_iter()
+        .map(|(k, v)| (k.trim_start_matches("./").to_string(), v))
+        .collect()
+}
+
+/// The `run:` steps of a job of the example CI workflow, with the
+/// matrix's shard filled in; the steps that install assetgen (`id:
+/// install`) are left out: the test runs the binary it built.
+#[cfg(unix)]
+fn workflow_steps(job: &str, shard: u32) -> Vec<String> {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/assets-workflow.yml");
+    let text = std::fs::read_to_string(path).unwrap();
+    let workflow: serde_json::Value = serde_saphyr::from_str(&text).unwrap();
+    let steps = workflow["jobs"][job]["steps"].as_array().unwrap().clone();
+    assert!(!steps.is_empty(), "no steps in job {job}");
+    steps
+        .iter()
+        .filter(|s| s["id"] != "install")
+        .filter_map(|s| s["run"].as_str())
+        .map(|r| r.replace("${{ matrix.shard }}", &shard.to_string()))
+        .collect()
+}
+
+#[cfg(unix)]
+impl Sandbox {
+    /// Runs a shell script in the site, the built assetgen first on PATH.
+    fn sh(&self, script: &str) -> Run {
+        let bin = Path::new(env!("CARGO_BIN_EXE_assetgen")).parent().unwrap();
+        let path = format!(
+            "{}:{}",
+            bin.display(),
+            std::env::var("PATH").unwrap_or_default()
+        );
+        let out = Command::new("bash")
+            .args(["-e", "-o", "pipefail", "-c", script])
+            .env("PATH", path)
+            .current_dir(self.dir.path())
+            .output()
+            .unwrap();
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+}
+
+/// The example CI workflow, run locally: four machines start from the same
+/// site, each runs the `build` job's steps for its shard, their artifacts
+/// go to a fifth that runs the `merge` job's (merge, check). The result is
+/// byte for byte one machine's build, and the next build is a no-op.
+/// Fingerprinting is on, so pages the shards rewrite travel too.
+#[cfg(unix)]
+#[test]
+fn the_example_ci_workflow_builds_what_one_machine_builds() {
+    let fingerprinted = || {
+        let s = Sandbox::gallery_site();
+        let config = std::fs::read_to_string(s.path("_config.yml")).unwrap();
+        std::fs::write(
+            s.path("_config.yml"),
+            format!("{config}\nassetgen:\n  fingerprint: true\n"),
+        )
+        .unwrap();
+        s
+    };
+    let reference = fingerprinted();
+    let r = reference.run(&["build", "-q"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let expected = all_files(&reference);
+
+    let merger = fingerprinted();
+    for k in 1..=4 {
+        let machine = fingerprinted();
+        for step in workflow_steps("build", k) {
+            let r = machine.sh(&step);
+            assert_eq!(r.code, 0, "shard {k}: {step}\n{}{}", r.stdout, r.stderr);
+        }
+        // A shard never writes the cache itself, only its fragment.
+        assert!(!machine.path(".assetgen-cache.json").exists());
+        // upload-artifact, download-artifact
+        let tar = format!("shard-{k}.tar");
+        std::fs::copy(machine.path(&tar), merger.path(&tar)).unwrap();
+    }
+    for step in workflow_steps("merge", 0) {
+        let r = merger.sh(&step);
+        assert_eq!(r.code, 0, "{step}\n{}{}", r.stdout, r.stderr);
+    }
+    assert!(
+        all_files(&merger) == expected,
+        "the merged site differs from a single build"
+    );
+    let r = merger.run(&["build", "--json"]);
+    assert!(written_paths(&r).is_empty(), "{}", r.stdout);
+}
+
+#[test]
+fn shards_one_after_another_in_one_folder_merge_into_one_build() {
+    let reference = Sandbox::gallery_site();
+    assert_eq!(reference.run(&["build", "-q"]).code, 0);
+    let s = Sandbox::gallery_site();
+    let mut pages = 0;
+    for shard in ["1/2", "2/2"] {
+        let r = s.run(&["build", "--json", "--shard", shard]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        pages += r.json()["written"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|w| w["kind"] == "gif")
+            .count();
+    }
+    assert_eq!(pages, 2, "each page is in exactly one shard");
+    // Not merged yet: the cache does not know the outputs.
+    assert_eq!(s.run(&["check"]).code, 1);
+    let r = s.run(&["cache", "merge"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(!s.path(".assetgen-cache.1-of-2.json").exists());
+    assert!(
+        all_files(&s) == all_files(&reference),
+        "differs from one build"
+    );
+    assert_eq!(s.run(&["check"]).code, 0);
+
+    // A merge with a shard missing names it and changes nothing.
+    assert_eq!(s.run(&["build", "-q", "--shard", "1/2", "--force"]).code, 0);
+    let cache = std::fs::read(s.path(".assetgen-cache.json")).unwrap();
+    let r = s.run(&["cache", "merge"]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains(".assetgen-cache.2-of-2.json: missing"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(
+        std::fs::read(s.path(".assetgen-cache.json")).unwrap(),
+        cache
+    );
+    let r = s.run(&["build", "--shard", "3/2"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+}
+
+/// The fixture's gallery pages: page, frame stem, title, permalink.
+const GALLERY_PAGES: [(&str, &str, &str, &str); 4] = [
+    (
+        "pages/muscle_leg.md",
+        "Leg",
+        "Muscles of the leg",
+        "/muscle/leg/",
+    ),
+    (
+        "pages/muscles/muscle_back-scapularis.md",
+        "Back-Scapularis",
+        "The scapularis muscle of the back",
+        "/muscle/back/scapularis/",
+    ),
+    (
+        "pages/muscles/muscle_leg-gastrocnemius.md",
+        "Leg-Gastrocnemius",
+        "The gastrocnemius muscle of the leg",
+        "/muscle/leg/gastrocnemius/",
+    ),
+    (
+        "pages/muscles/muscle_leg_medialheadofgastrocnemius.md",
+        "Leg-MedialHeadOfGastrocnemius",
+        "The medial head of gastrocnemius muscle of the leg",
+        "/muscle/leg/medialheadofgastrocnemius/",
+    ),
+];
+
+/// Renders named `{stem}-1..16.png` (copies of the gastrocnemius's).
+fn render_frames(s: &Sandbox, stem: &str) {
+    for n in 1..=16 {
+        let to = s.path(&format!("assets-src/muscles/png/{stem}-{n}.png"));
+        if !to.exists() {
+            let from = s.path(&format!("assets-src/muscles/png/Leg-Gastrocnemius-{n}.png"));
+            std::fs::copy(from, to).unwrap();
+        }
+    }
+}
+
+#[test]
+fn new_with_each_gallery_page_as_its_own_model_writes_that_page() {
+    let s = Sandbox::fixture_site();
+    std::fs::create_dir_all(s.path("models")).unwrap();
+    for (page, stem, title, permalink) in GALLERY_PAGES {
+        render_frames(&s, stem);
+        let original = std::fs::read(s.path(page)).unwrap();
+        let model = format!("models/{}", page.rsplit('/').next().unwrap());
+        std::fs::rename(s.path(page), s.path(&model)).unwrap();
+        let frames = format!("muscles/png/{stem}");
+        let r = s.run(&[
+            "new",
+            page,
+            &frames,
+            "--like",
+            &model,
+            "--title",
+            title,
+            "--permalink",
+            permalink,
+        ]);
+        assert_eq!(r.code, 0, "{page}: {}", r.stderr);
+        assert!(
+            std::fs::read(s.path(page)).unwrap() == original,
+            "{page} differs from the original:\n{}",
+            std::fs::read_to_string(s.path(page)).unwrap()
+        );
+        std::fs::remove_file(s.path(&model)).unwrap();
+    }
+}
+
+#[test]
+fn new_writes_a_page_in_its_neighbours_style_and_build_completes_it() {
+    let s = Sandbox::gallery_site();
+    render_frames(&s, "Leg-Soleus");
+    let page = "pages/muscles/muscle_leg-soleus.md";
+    let model = std::fs::read_to_string(s.path(GALLERIES[0].0)).unwrap();
+    let (front, body) = model.split_at(model.rfind("\n---\n").unwrap());
+    let expected = format!(
+        "{}{}",
+        front
+            .replace("Leg-Gastrocnemius", "Leg-Soleus")
+            .replace("gastrocnemius", "soleus"),
+        body.replace("im_id=\"gastrocnemius\"", "im_id=\"soleus\"")
+    );
+
+    let r = s.run(&["new", page, "muscles/png/Leg-Soleus", "--dry-run"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.stdout, expected);
+    assert!(!s.path(page).exists());
+    for shown in [
+        "like       pages/muscles/muscle_leg-gastrocnemius.md (nearest",
+        "title      The soleus muscle of the leg (derived",
+        "permalink  /muscle/leg/soleus/ (derived",
+        "id         soleus (derived",
+        "animation  muscles/gif/Leg-Soleus.gif",
+        "frames     16 (muscles/png/Leg-Soleus-1.png .. muscles/png/Leg-Soleus-16.png)",
+        "note: the body's text is the model's",
+    ] {
+        assert!(r.stderr.contains(shown), "{shown} not in:\n{}", r.stderr);
+    }
+
+    // A glob in natural order, as the shell would not give it.
+    let r = s.run(&["new", page, "assets-src/muscles/png/Leg-Soleus-*.png"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(std::fs::read_to_string(s.path(page)).unwrap(), expected);
+    let r = s.run(&["new", page, "muscles/png/Leg-Soleus"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("already exists"), "{}", r.stderr);
+
+    let r = s.run(&["build", "--json"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let gif = std::fs::read(s.path("assets/images/muscles/gif/Leg-Soleus.gif")).unwrap();
+    assert_eq!(gif_info(&gif).0, 16);
+    assert!(s
+        .path("assets/images/muscles/png/Leg-Soleus-16-thumb.png")
+        .is_file());
+    assert_eq!(s.run(&["check"]).code, 0);
+}
+
+#[test]
+fn new_says_what_it_cannot_do() {
+    let s = Sandbox::gallery_site();
+    let r = s.run(&["new", "pages/muscles/x.md", "muscles/png/Nothing"]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("muscles/png/Nothing: no renders match"),
+        "{}",
+        r.stderr
+    );
+    // One part where the model's title needs two: not guessed.
+    render_frames(&s, "Scapularis");
+    let r = s.run(&[
+        "new",
+        "pages/muscles/scapularis.md",
+        "muscles/png/Scapularis",
+        "--like",
+        GALLERIES[1].0,
+    ]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("give --title"), "{}", r.stderr);
+    assert!(!s.path("pages/muscles/scapularis.md").exists());
+}
+
+/// A running `assetgen watch`, its stderr read line by line.
+#[cfg(unix)]
+struct Watching {
+    child: std::process::Child,
+    lines: std::sync::mpsc::Receiver<String>,
+    seen: Vec<String>,
+}
+
+#[cfg(unix)]
+impl Watching {
+    fn start(s: &Sandbox, args: &[&str]) -> Watching {
+        use std::io::BufRead;
+        let mut child = Command::new(env!("CARGO_BIN_EXE_assetgen"))
+            .arg("watch")
+            .args(args)
+            .current_dir(s.dir.path())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let (tx, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stderr)
+                .lines()
+                .map_while(Result::ok)
+            {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Watching {
+            child,
+            lines,
+            seen: Vec::new(),
+        }
+    }
+
+    /// Waits (generously) for a line containing `what`.
+    fn wait_for(&mut self, what: &str) -> String {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(180);
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) => {
+                    self.seen.push(line.clone());
+                    if line.contains(what) {
+                        return line;
+                    }
+                }
+                Err(_) => panic!("no line with {what:?}; saw:\n{}", self.seen.join("\n")),
+            }
+        }
+    }
+
+    /// Ctrl-C; the exit code and every line seen.
+    fn stop(mut self) -> (Option<i32>, Vec<String>) {
+        let sent = Command::new("kill")
+            .args(["-INT", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+        // Generously, but never for ever: a watch that does not stop fails.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+        let status = loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                break status;
+            }
+            if std::time::Instant::now() > deadline {
+                let _ = self.child.kill();
+                panic!("watch did not stop; saw:\n{}", self.seen.join("\n"));
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        };
+        self.seen.extend(self.lines.iter());
+        (status.code(), self.seen)
+    }
+}
+
+/// A renderer writing a turntable into a watched site: the page waits for
+/// its frames, never builds from a half-written one, builds once they are
+/// whole; a broken page is reported and the watch goes on; the pages it
+/// rewrites itself (fingerprints) start no build; Ctrl-C stops it.
+#[cfg(unix)]
+#[test]
+fn watch_builds_a_page_once_its_renders_are_whole() {
+    let reference = Sandbox::gallery_site();
+    assert_eq!(reference.run(&["build", "-q", "--fingerprint"]).code, 0);
+    let s = Sandbox::gallery_site();
+    let render = |n: u32| format!("assets-src/muscles/png/Leg-Gastrocnemius-{n}.png");
+    let frames: Vec<Vec<u8>> = (1..=16)
+        .map(|n| std::fs::read(s.path(&render(n))).unwrap())
+        .collect();
+    for n in 1..=16 {
+        std::fs::remove_file(s.path(&render(n))).unwrap();
+    }
+
+    let mut w = Watching::start(&s, &["--debounce", "100", "-j", "1", "--fingerprint"]);
+    w.wait_for("watching");
+    for n in 1..=15 {
+        std::fs::write(s.path(&render(n)), &frames[n as usize - 1]).unwrap();
+    }
+    w.wait_for("muscle_leg-gastrocnemius.md: waiting for");
+    let last = &frames[15];
+    std::fs::write(s.path(&render(16)), &last[..last.len() / 2]).unwrap();
+    w.wait_for("Leg-Gastrocnemius-16.png: does not decode yet");
+    assert!(s
+        .files("assets/images/muscles/gif")
+        .keys()
+        .all(|k| !k.contains("Leg-")));
+    std::fs::write(s.path(&render(16)), last).unwrap();
+    // The GIF, its two videos, the PNGs: one build, of that page.
+    let built = w.wait_for("built pages/muscles/muscle_leg-gastrocnemius.md: wrote ");
+    assert!(built.contains("1 GIF, 2 videos, 16 PNGs"), "{built}");
+    assert!(
+        all_files(&s)
+            .into_iter()
+            .filter(|(k, _)| k.starts_with("assets/") || k.starts_with("pages/"))
+            .collect::<BTreeMap<_, _>>()
+            == all_files(&reference)
+                .into_iter()
+                .filter(|(k, _)| k.starts_with("assets/") || k.starts_with("pages/"))
+                .collect::<BTreeMap<_, _>>(),
+        "watch's result differs from one build"
+    );
+
+    // `jekyll serve` writing its output is none of watch's business.
+    std::fs::create_dir_all(s.path("_site")).unwrap();
+    std::fs::write(s.path("_site/index.html"), "<p>served</p>").unwrap();
+    // Bad input is reported and the watch goes on.
+    let back = GALLERIES[1].0;
+    let text = std::fs::read(s.path(back)).unwrap();
+    std::fs::write(s.path(back), b"---\ngallery: [unclosed\n---\n").unwrap();
+    w.wait_for("error: pages/muscles/muscle_back-scapularis.md:");
+    std::fs::write(s.path(back), &text).unwrap();
+    // The fix: a build of that page with no error (the broken page's own
+    // build also wrote nothing).
+    loop {
+        let line = w.wait_for("built pages/muscles/muscle_back-scapularis.md: wrote nothing");
+        if !line.contains("error") {
+            break;
+        }
+    }
+
+    let (code, lines) = w.stop();
+    assert_eq!(code, Some(0), "{}", lines.join("\n"));
+    assert_eq!(lines.last().map(String::as_str), Some("stopped"));
+    // One build to start, one for the renders, one or two for the broken
+    // page and its fix: none fed by the files the builds wrote themselves
+    // (the fingerprinted page, the outputs), which would rebuild for ever.
+    // A render's write can reach the watcher in two batches, so the page
+    // may be looked at once more; that build must then find nothing to do.
+    let all = lines.join("\n");
+    let builds: Vec<&String> = lines.iter().filter(|l| l.starts_with("built ")).collect();
+    assert_eq!(
+        builds
+            .iter()
+            .filter(|l| l.starts_with("built site:"))
+            .count(),
+        1,
+        "{all}"
+    );
+    let leg: Vec<&&String> = builds
+        .iter()
+        .filter(|l| l.starts_with("built pages/muscles/muscle_leg-gastrocnemius.md:"))
+        .collect();
+    assert!((1..=2).contains(&leg.len()), "{all}");
+    assert!(
+        leg.iter().skip(1).all(|l| l.contains("wrote nothing")),
+        "{all}"
+    );
+    assert!(builds.len() <= 5, "{all}");
+}
+
+#[test]
+fn the_readme_shows_the_example_ci_workflow_as_it_is() {
+    let readme = include_str!("../README.md");
+    let workflow = include_str!("../examples/assets-workflow.yml");
+    assert!(
+        readme.contains(&format!("```yaml\n{workflow}```")),
+        "README.md's workflow differs from examples/assets-workflow.yml"
+    );
+}

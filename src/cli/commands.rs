@@ -39,10 +39,10 @@ impl From<serde_json::Error> for Exit {
     }
 }
 
-type Outcome = Result<ExitCode, Exit>;
+pub(super) type Outcome = Result<ExitCode, Exit>;
 
 /// Exit 0 when nothing failed, else 1.
-fn status(ok: bool) -> ExitCode {
+pub(super) fn status(ok: bool) -> ExitCode {
     if ok {
         ExitCode::SUCCESS
     } else {
@@ -51,7 +51,7 @@ fn status(ok: bool) -> ExitCode {
 }
 
 /// Runs `f` on a rayon pool of `jobs` threads (default: all cores).
-fn with_jobs<T: Send>(jobs: &JobsArgs, f: impl FnOnce() -> T + Send) -> Result<T, Exit> {
+pub(super) fn with_jobs<T: Send>(jobs: &JobsArgs, f: impl FnOnce() -> T + Send) -> Result<T, Exit> {
     let mut builder = rayon::ThreadPoolBuilder::new();
     if let Some(n) = jobs.jobs {
         if n == 0 {
@@ -64,7 +64,10 @@ fn with_jobs<T: Send>(jobs: &JobsArgs, f: impl FnOnce() -> T + Send) -> Result<T
 }
 
 /// Finds and opens the site, with the flags' settings on top of `_config.yml`.
-fn open_site(site: &SiteArgs, settings: &SettingFlags<flags::Site>) -> Result<Site, Exit> {
+pub(super) fn open_site(
+    site: &SiteArgs,
+    settings: &SettingFlags<flags::Site>,
+) -> Result<Site, Exit> {
     let root = Site::locate(site.site.as_deref())?;
     Ok(Site::open(&root, &settings.overrides()?)?)
 }
@@ -78,7 +81,7 @@ fn page_args(site: &Site, pages: &[PathBuf]) -> Result<Vec<PathBuf>, Exit> {
 
 /// A build stopped by Ctrl-C while it waited for another run's lock: it
 /// did nothing, which is not a failure of any page.
-fn interrupted_waiting(e: assetgen::Error) -> Exit {
+pub(super) fn interrupted_waiting(e: assetgen::Error) -> Exit {
     if matches!(e, assetgen::Error::Cancelled { .. }) {
         eprintln!("interrupted while waiting for another assetgen run; nothing done");
         Exit(ExitCode::from(130))
@@ -95,6 +98,7 @@ pub fn build(a: BuildArgs) -> Outcome {
         dry_run: a.dry_run,
         force: a.force,
         prune: a.prune,
+        shard: a.shard,
         cancel: Some(on_ctrl_c()),
     };
     let bars = output::Bars::new(printer.shows_progress());
@@ -113,7 +117,7 @@ pub fn build(a: BuildArgs) -> Outcome {
 /// A flag set by the first Ctrl-C (the build then stops after the frames
 /// in flight and saves its cache); a second Ctrl-C exits at once, which is
 /// still safe because every file is written by rename.
-fn on_ctrl_c() -> std::sync::Arc<std::sync::atomic::AtomicBool> {
+pub(super) fn on_ctrl_c() -> std::sync::Arc<std::sync::atomic::AtomicBool> {
     use std::sync::atomic::{AtomicBool, Ordering};
     let flag = std::sync::Arc::new(AtomicBool::new(false));
     let seen = flag.clone();

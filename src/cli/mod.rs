@@ -3,15 +3,19 @@
 //! to one function per subcommand (`commands`). Everything here is
 //! presentation; the work is in the library.
 
+mod cache;
 mod commands;
 mod flags;
+mod new;
 mod output;
+mod watch;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use assetgen::Shard;
 use flags::SettingFlags;
 
 /// Turntable galleries for Jekyll: animated GIFs, optimised PNGs and
@@ -54,6 +58,10 @@ enum Command {
     Check(CheckArgs),
     /// Remove generated files that no page refers to any more
     Clean(CleanArgs),
+    /// Write a page for new renders in the style of an existing page
+    New(new::NewArgs),
+    /// Build, then rebuild what changes as renders, pages or settings change
+    Watch(watch::WatchArgs),
     /// Print every setting in effect and where its value comes from
     Settings(SettingsArgs),
     /// Encode one animated GIF from frames, outside any site (and, with
@@ -68,6 +76,9 @@ enum Command {
     /// Print the man page (roff), made from these definitions
     #[command(hide = true)]
     Man,
+    /// The build cache: join the fragments of a sharded build, list a shard's files
+    #[command(subcommand)]
+    Cache(cache::CacheCommand),
 }
 
 #[derive(Debug, Args)]
@@ -127,6 +138,10 @@ struct BuildArgs {
     /// (their old outputs are then removed by `assetgen clean`)
     #[arg(long)]
     prune: bool,
+    /// Build only share K of N of the pages (by a stable hash of each
+    /// page's path) and save a cache fragment for `assetgen cache merge`
+    #[arg(long, value_name = "K/N")]
+    shard: Option<Shard>,
     #[command(flatten)]
     jobs: JobsArgs,
     #[command(flatten)]
@@ -222,12 +237,15 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Build(a) => commands::build(a),
         Command::Check(a) => commands::check(a),
         Command::Clean(a) => commands::clean(a),
+        Command::New(a) => new::run(a),
+        Command::Watch(a) => watch::run(a),
         Command::Settings(a) => commands::settings(a),
         Command::Gif(a) => commands::gif(a),
         Command::Png(a) => commands::convert(a, assetgen::Kind::Png),
         Command::Thumb(a) => commands::convert(a, assetgen::Kind::Thumb),
         Command::Completions(a) => commands::completions(a),
         Command::Man => commands::man(),
+        Command::Cache(c) => cache::run(c),
     };
     result.unwrap_or_else(|commands::Exit(code)| code)
 }

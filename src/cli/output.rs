@@ -8,7 +8,10 @@ use std::time::Duration;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use assetgen::{CheckReport, Converted, Problem, Progress, Report, Site, SETTINGS};
+use assetgen::{
+    CheckReport, Converted, MergeReport, Problem, Progress, Report, Scaffold, Site, Source,
+    WatchEvent, SETTINGS,
+};
 
 use super::{Color, OutputArgs};
 
@@ -386,5 +389,156 @@ fn yaml_scalar(v: &str) -> String {
         format!("'{v}'")
     } else {
         v.to_string()
+    }
+}
+
+impl Printer {
+    /// `new`: the values substituted and where each came from (stderr),
+    /// then the page itself on stdout in a dry run; with --json, one
+    /// object: the scaffold (the page's text included) and `dry_run`.
+    pub fn new_page(&self, s: &Scaffold, dry_run: bool) -> Result<(), serde_json::Error> {
+        if self.json {
+            let mut value = serde_json::to_value(s)?;
+            value["dry_run"] = serde_json::Value::Bool(dry_run);
+            return self.json(&value);
+        }
+        if !self.quiet {
+            let how = if s.model_chosen {
+                " (nearest page with a gallery; --like to choose)"
+            } else {
+                ""
+            };
+            eprintln!("new page {}", s.page.display());
+            eprintln!("  like       {}{how}", s.model.display());
+            let (first, last) = (
+                s.frames.first().cloned().unwrap_or_default(),
+                s.frames.last().cloned().unwrap_or_default(),
+            );
+            eprintln!("  frames     {} ({first} .. {last})", s.frames.len());
+            for f in &s.fields {
+                let source = match (f.source, f.name) {
+                    (Source::Given, _) => "given".to_string(),
+                    (_, "animation") => "from the renders' name".to_string(),
+                    (Source::Derived, n) => {
+                        format!("derived from the model's '{}'; --{n} to change", f.model)
+                    }
+                    (Source::Kept, n) => format!(
+                        "kept: the model's does not follow its renders' name; --{n} to change"
+                    ),
+                };
+                eprintln!("  {:<10} {} ({source})", f.name, f.value);
+            }
+            for n in &s.notes {
+                eprintln!("note: {n}");
+            }
+        }
+        if dry_run {
+            print!("{}", s.text);
+            if !self.quiet {
+                eprintln!("dry run: {} not written", s.page.display());
+            }
+        } else if !self.quiet {
+            eprintln!(
+                "wrote {}; assetgen build makes its animation, videos, PNGs and thumbnails",
+                s.page.display()
+            );
+        }
+        Ok(())
+    }
+
+    /// `cache merge`: the fragments joined.
+    pub fn merged(&self, r: &MergeReport) -> Result<(), serde_json::Error> {
+        if self.json {
+            return self.json(r);
+        }
+        if self.verbose {
+            for name in &r.merged {
+                println!("merged {name}");
+            }
+        }
+        if !self.quiet {
+            eprintln!(
+                "merged {} ({}) into .assetgen-cache.json in {:.1} s",
+                count(r.merged.len(), "fragment", "fragments"),
+                count(r.outputs, "output", "outputs"),
+                r.elapsed_ms as f64 / 1000.0
+            );
+        }
+        Ok(())
+    }
+
+    /// `watch`: one event, as one line (or a few) on stderr; with --json,
+    /// one JSON object per line on stdout.
+    pub fn watch_event(&self, event: WatchEvent<'_>) {
+        if self.json {
+            let value = match event {
+                WatchEvent::Built { pages, report } => serde_json::json!({
+                    "event": "built",
+                    "pages": pages.iter().map(|p| p.to_string_lossy()).collect::<Vec<_>>(),
+                    "report": report,
+                }),
+                WatchEvent::Watching { folders } => serde_json::json!({
+                    "event": "watching",
+                    "folders": folders.iter().map(|p| p.to_string_lossy()).collect::<Vec<_>>(),
+                }),
+                WatchEvent::Waiting { page, reason } => serde_json::json!({
+                    "event": "waiting", "page": page.to_string_lossy(), "reason": reason,
+                }),
+                WatchEvent::Unlisted { stem, renders } => serde_json::json!({
+                    "event": "unlisted", "stem": stem, "renders": renders,
+                }),
+                WatchEvent::Error(e) => serde_json::json!({
+                    "event": "error", "error": Problem::from(e),
+                }),
+            };
+            println!("{value}");
+            return;
+        }
+        match event {
+            WatchEvent::Built { pages, report } => {
+                self.errors(&report.errors);
+                if self.quiet {
+                    return;
+                }
+                let what = match pages {
+                    [] => "site".to_string(),
+                    [one] => one.display().to_string(),
+                    many => format!("{} pages", many.len()),
+                };
+                let stopped = if report.cancelled {
+                    " (interrupted)"
+                } else {
+                    ""
+                };
+                eprintln!("built {what}: {}{stopped}", build_summary(report));
+            }
+            WatchEvent::Watching { folders } => {
+                if self.quiet {
+                    return;
+                }
+                let list: Vec<String> = folders
+                    .iter()
+                    .map(|f| format!("{}/", f.display()))
+                    .collect();
+                eprintln!(
+                    "watching _config.yml, pages and renders ({}); Ctrl-C to stop",
+                    list.join(", ")
+                );
+            }
+            WatchEvent::Waiting { page, reason } => {
+                if !self.quiet {
+                    eprintln!("{}: {reason}", page.display());
+                }
+            }
+            WatchEvent::Unlisted { stem, renders } => {
+                if !self.quiet {
+                    eprintln!(
+                        "{stem}-*.png: {} no page lists; `assetgen new PAGE {stem}` writes a page for them",
+                        count(renders, "render", "renders")
+                    );
+                }
+            }
+            WatchEvent::Error(e) => error(&e.to_string()),
+        }
     }
 }

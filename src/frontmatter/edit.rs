@@ -209,7 +209,7 @@ fn verify(before: &str, after: &str, edits: &[Edit]) -> Result<(), String> {
     }
 }
 
-pub(super) fn parse_root(text: &str) -> Result<Node, String> {
+pub(crate) fn parse_root(text: &str) -> Result<Node, String> {
     match frontmatter::parse(text, Path::new("page")) {
         Ok(Some(root)) => Ok(root),
         Ok(None) => Err("no front matter".into()),
@@ -229,6 +229,29 @@ pub fn unified_diff(name: &str, before: &str, after: &str) -> String {
         diff.push('\n');
     }
     diff
+}
+
+/// Every value scalar (not keys) in document order.
+pub(crate) fn values(node: &Node) -> Vec<Scalar> {
+    keyed_values(node).into_iter().map(|(_, s)| s).collect()
+}
+
+/// Every value scalar with the key it is under (the nearest mapping key,
+/// `gallery` for a plain list item), in document order.
+pub(crate) fn keyed_values(node: &Node) -> Vec<(String, Scalar)> {
+    let mut out = Vec::new();
+    fn walk(n: &Node, key: &str, out: &mut Vec<(String, Scalar)>) {
+        match n {
+            Node::Scalar(s) => out.push((key.to_string(), s.clone())),
+            Node::Seq(items) => items.iter().for_each(|i| walk(i, key, out)),
+            Node::Map(entries) => entries.iter().for_each(|(k, v)| {
+                let key = k.as_scalar().map_or(key, |s| s.value.as_str());
+                walk(v, key, out);
+            }),
+        }
+    }
+    walk(node, "", &mut out);
+    out
 }
 
 /// Every scalar (keys and values) in document order.

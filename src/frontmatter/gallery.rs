@@ -84,10 +84,7 @@ pub fn append_gallery(text: &str, new_urls: &[String]) -> Result<String, String>
                 Some(new_url.clone())
             } else {
                 match (old_number, new_number) {
-                    (Some(o), Some(n)) => v
-                        .value
-                        .strip_suffix(&o.to_string())
-                        .map(|head| format!("{head}{n}")),
+                    (Some(o), Some(n)) => renumbered(&v.value, o, n),
                     _ => None,
                 }
             };
@@ -121,6 +118,72 @@ pub fn append_gallery(text: &str, new_urls: &[String]) -> Result<String, String>
         return Err("appending entries changed the document's structure".into());
     }
     Ok(out)
+}
+
+/// `value` with its trailing number `old` (a whole number, not the end
+/// of a longer one: `orientation 11` does not end in the number 1)
+/// replaced by `new`; `None` when it does not end in `old`.
+fn renumbered(value: &str, old: u32, new: u32) -> Option<String> {
+    let head = value.strip_suffix(&old.to_string())?;
+    if head.ends_with(|c: char| c.is_ascii_digit()) {
+        return None;
+    }
+    Some(format!("{head}{new}"))
+}
+
+/// The gallery replaced by one entry per `urls`, in order: each a copy of
+/// the first entry's text (layout, quoting, line endings) with its
+/// `image_url` set and a trailing frame number in its other values set to
+/// the frame's (`... - orientation 1` for `X-1.png`). For `assetgen new`,
+/// which writes a page for new renders in a model page's style. Verified
+/// like every list edit; only block-style galleries are rewritten.
+pub fn set_gallery(text: &str, urls: &[String]) -> Result<String, String> {
+    let Some((first_url, rest)) = urls.split_first() else {
+        return Err("no frames for the gallery".into());
+    };
+    let root = parse_root(text)?;
+    let Some(Node::Seq(_)) = root.get("gallery") else {
+        return Err("no gallery list to copy".into());
+    };
+    let values = gallery_urls(&root, text)?;
+    let Some((first, others)) = values.split_first() else {
+        return Err("the gallery is empty; nothing to copy".into());
+    };
+    if others.contains(first) {
+        return Err(format!("the gallery lists '{first}' twice"));
+    }
+    let text = remove_gallery_entries(text, others)?;
+    let root = parse_root(&text)?;
+    let Some(Node::Seq(entries_left)) = root.get("gallery") else {
+        return Err("no gallery list to copy".into());
+    };
+    let Some(Node::Map(fields)) = entries_left.first() else {
+        return Err("the first gallery entry is not a mapping".into());
+    };
+    let old_number = crate::naming::split_frame_number(Path::new(first)).map(|(_, n)| n);
+    let new_number = crate::naming::split_frame_number(Path::new(first_url)).map(|(_, n)| n);
+    let mut edits = Vec::new();
+    for (k, v) in fields {
+        let (Some(k), Some(v)) = (k.as_scalar(), v.as_scalar()) else {
+            return Err("the first gallery entry holds more than plain key: value pairs".into());
+        };
+        let new_value = if k.value == "image_url" {
+            Some(first_url.clone())
+        } else {
+            match (old_number, new_number) {
+                (Some(o), Some(n)) => renumbered(&v.value, o, n),
+                _ => None,
+            }
+        };
+        if let Some(new_value) = new_value {
+            edits.push(super::edit::Edit {
+                scalar: v.clone(),
+                new_value,
+            });
+        }
+    }
+    let text = super::edit::apply(&text, &edits)?;
+    append_gallery(&text, rest)
 }
 
 /// Removes the gallery entries whose `image_url` is one of `urls` (an
@@ -226,6 +289,28 @@ mod tests {
             &["a/X-2.png".into()]
         )
         .is_err());
+    }
+
+    #[test]
+    fn a_gallery_set_anew_copies_the_first_entry_for_every_frame() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/site/pages");
+        let text =
+            std::fs::read_to_string(dir.join("muscles/muscle_leg-gastrocnemius.md")).unwrap();
+        let urls: Vec<String> = (1..=16)
+            .map(|n| format!("muscles/png/Leg-Gastrocnemius-{n}.png"))
+            .collect();
+        // Its own frames give the page back byte for byte.
+        assert_eq!(set_gallery(&text, &urls).unwrap(), text);
+        let out = set_gallery(&text, &["m/X-0.png".into(), "m/X-1.png".into()]).unwrap();
+        let expect = "  - image_url: m/X-0.png\n    caption: 'The gastrocnemius muscle of the leg - orientation 0'\n    title: 'The gastrocnemius muscle of the leg - orientation 0'\n  - image_url: m/X-1.png\n    caption: 'The gastrocnemius muscle of the leg - orientation 1'\n    title: 'The gastrocnemius muscle of the leg - orientation 1'\n\n---\n";
+        let start = out.find("  - image_url").unwrap();
+        assert!(out[start..].starts_with(expect), "{}", &out[start..]);
+        // Numbers are whole: 11 does not end in 1.
+        assert_eq!(renumbered("orientation 11", 1, 2), None);
+        assert_eq!(
+            renumbered("orientation 11", 11, 2).as_deref(),
+            Some("orientation 2")
+        );
     }
 
     #[test]

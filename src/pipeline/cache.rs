@@ -31,7 +31,7 @@ pub const FILE_NAME: &str = ".assetgen-cache.json";
 // 4: a render optimised in place keeps the hash of the bytes it was made
 // from, and entries a short hash of their sources. Older caches are
 // dropped (one rebuild) rather than trusted.
-const VERSION: u32 = 4;
+pub const VERSION: u32 = 4;
 
 /// One generated file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -25,6 +25,7 @@ use crate::pipeline::plan::{FramePlan, PagePlan, Plan};
 use crate::pipeline::renders::Renders;
 use crate::pipeline::report::{Progress, Report};
 use crate::pipeline::rewrite::{prune, rewrite_page};
+use crate::pipeline::shard::Shard;
 use crate::pipeline::sink::Sink;
 use crate::pipeline::validate::{check_exists, check_pixel_budget, check_sizes, group_missing};
 use crate::site::Site;
@@ -40,6 +41,9 @@ pub struct BuildOptions {
     pub force: bool,
     /// Remove gallery entries whose renders are gone (never done otherwise).
     pub prune: bool,
+    /// Only the pages of this share (`--shard K/N`); the cache is then
+    /// saved as that share's fragment, for `cache merge`.
+    pub shard: Option<Shard>,
     /// Set (e.g. on Ctrl-C) to stop: work not started is skipped, work in
     /// flight finishes, and the cache is saved so the next build only does
     /// what is left.
@@ -63,11 +67,14 @@ pub fn build(site: &Site, opts: &BuildOptions, progress: &dyn Progress) -> Resul
         Some(site.lock(|| progress.waiting_for_lock(&site.root))?)
     };
     let cache = Cache::load(site);
-    let plan = Plan::new(site, &opts.pages, &cache)?;
+    let plan = match opts.shard {
+        None => Plan::new(site, &opts.pages, &cache)?,
+        Some(shard) => Plan::shard(site, &opts.pages, shard, &cache)?,
+    };
     progress.start(plan.pages.len(), plan.frame_count());
 
     // Updated as outputs are written; `cache` stays what the build began with.
-    let sink = Sink::new(site, opts.dry_run, cache.clone());
+    let sink = Sink::new(site, opts.dry_run, opts.shard, cache.clone());
     for e in &plan.errors {
         sink.error(e);
     }

@@ -9,7 +9,8 @@
 //! `check` and `clean` walk the same plan and freshness without writing
 //! outputs; `renders` keeps every output off the renders pages list;
 //! `validate` holds the checks `build` and `check` share; `files` makes the
-//! same outputs from files named on the command line.
+//! same outputs from files named on the command line; `shard` splits a
+//! build over machines and merges what the shares recorded.
 
 pub mod cache;
 pub mod check;
@@ -21,5 +22,6 @@ pub mod plan;
 mod renders;
 pub mod report;
 mod rewrite;
+pub mod shard;
 mod sink;
 mod validate;

@@ -14,6 +14,7 @@ use crate::naming::{common_stem, split_frame_number, strip_fingerprint};
 use crate::outputs;
 use crate::pipeline::cache::Cache;
 use crate::pipeline::renders::Renders;
+use crate::pipeline::shard::Shard;
 use crate::site::paths::front_matter_path;
 use crate::site::Site;
 
@@ -112,7 +113,41 @@ impl Plan {
             // be walked must not stop a build of the pages asked for.
             site.discover_pages().unwrap_or_default()
         };
-        let pages = if only.is_empty() { &all } else { only };
+        let pages = if only.is_empty() {
+            all.clone()
+        } else {
+            only.to_vec()
+        };
+        Plan::of(site, &all, &pages, !only.is_empty(), cache)
+    }
+
+    /// Plans the pages of one share of the site (`build --shard K/N`): of
+    /// `only` if not empty, else of every page; possibly none, which must
+    /// not fall back to the whole site.
+    pub fn shard(site: &Site, only: &[PathBuf], shard: Shard, cache: &Cache) -> Result<Plan> {
+        let all = if only.is_empty() {
+            site.discover_pages()?
+        } else {
+            site.discover_pages().unwrap_or_default()
+        };
+        let pages: Vec<PathBuf> = if only.is_empty() { &all[..] } else { only }
+            .iter()
+            .filter(|p| shard.contains(p))
+            .cloned()
+            .collect();
+        Plan::of(site, &all, &pages, !only.is_empty(), cache)
+    }
+
+    /// Plans `pages` out of `all` (the site's); the renders of the others
+    /// are read all the same. With `named`, a page with nothing to build
+    /// is an error (it was named on the command line).
+    fn of(
+        site: &Site,
+        all: &[PathBuf],
+        pages: &[PathBuf],
+        named: bool,
+        cache: &Cache,
+    ) -> Result<Plan> {
         let mut plan = Plan::default();
         for page in pages {
             match plan_page(site, page, cache, &mut plan.warnings) {
@@ -122,7 +157,7 @@ impl Plan {
                 }
                 // A page named on the command line that has nothing to
                 // build is a mistake worth stopping for.
-                Ok(None) if !only.is_empty() => {
+                Ok(None) if named => {
                     return Err(Error::Site {
                         path: page.clone(),
                         message: "has no gallery: or images: in its front matter; nothing to build"

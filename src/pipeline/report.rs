@@ -80,6 +80,9 @@ pub struct Report {
     /// Page changes a dry run would make.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub diffs: Vec<PageDiff>,
+    /// The share of the pages built (`build --shard K/N`), as `K/N`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shard: Option<String>,
     /// Files removed (`clean`), or that would be with `--dry-run`.
     pub removed: Vec<String>,
 }

@@ -3,6 +3,7 @@
 //! recorded in the cache with the key it was made from, and listed in the
 //! report, written or up to date.
 
+use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 
@@ -10,26 +11,34 @@ use crate::error::{Error, Result};
 use crate::pipeline::cache::{slash, Cache, Made};
 use crate::pipeline::fresh::OutputState;
 use crate::pipeline::report::{PageDiff, Report, PAGE};
+use crate::pipeline::shard::{Fragment, Shard};
 use crate::site::{Site, WriteOutcome};
 
 pub struct Sink<'a> {
     site: &'a Site,
     dry_run: bool,
+    /// A shard saves a fragment of the cache instead of the cache.
+    shard: Option<Shard>,
     report: Mutex<Report>,
     cache: Mutex<Cache>,
+    /// Every output path seen (written or up to date): a shard's fragment.
+    touched: Mutex<BTreeSet<String>>,
 }
 
 impl<'a> Sink<'a> {
     /// A sink whose cache starts as `cache` (what the build began with).
-    pub fn new(site: &'a Site, dry_run: bool, cache: Cache) -> Self {
+    pub fn new(site: &'a Site, dry_run: bool, shard: Option<Shard>, cache: Cache) -> Self {
         Sink {
             site,
             dry_run,
+            shard,
             report: Mutex::new(Report {
                 dry_run,
+                shard: shard.map(|s| s.to_string()),
                 ..Report::default()
             }),
             cache: Mutex::new(cache),
+            touched: Mutex::new(BTreeSet::new()),
         }
     }
 
@@ -43,6 +52,7 @@ impl<'a> Sink<'a> {
 
     pub fn up_to_date(&self, path: &Path) {
         lock(&self.report).up_to_date.push(slash(path));
+        lock(&self.touched).insert(slash(path));
     }
 
     /// Counts a frame's source bytes and its optimised copy's, for the summary.
@@ -86,6 +96,7 @@ impl<'a> Sink<'a> {
             origin,
         };
         lock(&self.cache).record(&o.path, bytes, made);
+        lock(&self.touched).insert(slash(&o.path));
         Ok(())
     }
 
@@ -115,14 +126,27 @@ impl<'a> Sink<'a> {
         Ok(())
     }
 
-    /// The report, with the cache saved (unless dry run).
+    /// The report, with the cache (or a shard's fragment) saved, unless
+    /// dry run.
     pub fn finish(self) -> Report {
         let mut report = self.report.into_inner().unwrap_or_else(|e| e.into_inner());
-        if !self.dry_run {
-            let mut cache = self.cache.into_inner().unwrap_or_else(|e| e.into_inner());
-            if let Err(e) = cache.save(self.site) {
-                report.add_error(&e);
+        if self.dry_run {
+            return report;
+        }
+        let mut cache = self.cache.into_inner().unwrap_or_else(|e| e.into_inner());
+        let saved = match self.shard {
+            None => cache.save(self.site),
+            Some(shard) => {
+                let touched = self.touched.into_inner().unwrap_or_else(|e| e.into_inner());
+                let mut written: Vec<String> =
+                    report.written.iter().map(|w| w.path.clone()).collect();
+                written.sort();
+                Fragment::new(shard, &self.site.settings, &cache, &touched, written)
+                    .save(self.site, shard)
             }
+        };
+        if let Err(e) = saved {
+            report.add_error(&e);
         }
         report
     }

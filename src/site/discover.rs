@@ -58,6 +58,69 @@ impl Site {
         path.strip_prefix(&self.root).unwrap_or(path).to_path_buf()
     }
 
+    /// True when `rel` (site-relative) is where a build would find a page:
+    /// a page file name in no folder a build skips. Whether it starts
+    /// with `---` is the file's business, not its place's.
+    pub fn is_page_path(&self, rel: &Path) -> bool {
+        if !is_page_name(rel) {
+            return false;
+        }
+        let mut at = self.root.clone();
+        for c in rel.components() {
+            at.push(c);
+            if self.is_skipped(&at) {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// The folders at the top of the site where pages, renders or
+    /// `_config.yml`'s changes can be (site-relative), for a file watcher:
+    /// not Jekyll's own (`_site/`, written by `jekyll serve`) nor other
+    /// skipped ones, but always the source root's, which sites exclude
+    /// from Jekyll.
+    pub fn watched_folders(&self) -> Vec<PathBuf> {
+        let Ok(entries) = std::fs::read_dir(&self.root) else {
+            return Vec::new();
+        };
+        let mut dirs: Vec<PathBuf> = entries
+            .flatten()
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+            .map(|e| PathBuf::from(e.file_name()))
+            .filter(|d| self.is_watched_folder(d))
+            .collect();
+        dirs.sort();
+        dirs
+    }
+
+    /// See [`Site::watched_folders`]: `dir` is one folder at the top.
+    pub fn is_watched_folder(&self, dir: &Path) -> bool {
+        if self.settings.source.starts_with(dir) {
+            return true;
+        }
+        let only_output =
+            dir.starts_with(&self.settings.output) && !self.settings.source.starts_with(dir);
+        !only_output && !self.is_skipped(&self.root.join(dir))
+    }
+
+    /// Every file under the site-relative folder `dir`, site-relative and
+    /// sorted; symlinks are not followed (nothing outside the site is
+    /// listed) and a missing folder has no files.
+    pub fn files_under(&self, dir: &Path) -> Vec<PathBuf> {
+        if self.check_on_disk(dir, dir).is_err() {
+            return Vec::new();
+        }
+        walkdir::WalkDir::new(self.abs(dir))
+            .follow_links(false)
+            .sort_by_file_name()
+            .into_iter()
+            .flatten()
+            .filter(|e| e.file_type().is_file())
+            .map(|e| self.rel(e.path()))
+            .collect()
+    }
+
     fn is_skipped(&self, path: &Path) -> bool {
         let rel = self.rel(path);
         if let Some(name) = rel.file_name().and_then(|n| n.to_str()) {
@@ -128,8 +191,9 @@ fn exclude_matches(pattern: &str, rel: &str) -> bool {
     glob_match(pattern, &prefix.join("/"))
 }
 
-/// `*` matches any run of characters except '/'; everything else is literal.
-fn glob_match(pattern: &str, text: &str) -> bool {
+/// `*` matches any run of characters except '/', `?` any one character
+/// but '/'; everything else is literal.
+pub(crate) fn glob_match(pattern: &str, text: &str) -> bool {
     let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
     let (mut pi, mut ti, mut star, mut mark) = (0, 0, None, 0);
     while ti < t.len() {
@@ -137,7 +201,7 @@ fn glob_match(pattern: &str, text: &str) -> bool {
             star = Some(pi);
             mark = ti;
             pi += 1;
-        } else if pi < p.len() && p[pi] == t[ti] {
+        } else if pi < p.len() && (p[pi] == t[ti] || (p[pi] == '?' && t[ti] != '/')) {
             pi += 1;
             ti += 1;
         } else if let Some(s) = star.filter(|_| t[mark] != '/') {
@@ -165,5 +229,9 @@ mod tests {
         assert!(exclude_matches("drafts/*.md", "drafts/a.md"));
         assert!(!exclude_matches("drafts/*.md", "pages/a.md"));
         assert!(!exclude_matches("src", "srcs/a.md"));
+        assert!(glob_match("m/X-?.png", "m/X-1.png"));
+        assert!(!glob_match("m/X-?.png", "m/X-10.png"));
+        assert!(glob_match("m/X-*.png", "m/X-10.png"));
+        assert!(!glob_match("*.png", "m/X-10.png"));
     }
 }

@@ -147,6 +147,46 @@ pub fn write_if_changed(path: &Path, bytes: &[u8], shown_as: &Path) -> Result<Wr
 
 /// Writes `bytes` to `path` through a temporary file in the same folder.
 pub fn write_atomic(path: &Path, bytes: &[u8], shown_as: &Path) -> Result<()> {
+    let tmp = temp_file_with(path, bytes, shown_as)?;
+    // Keep the permissions a user gave an existing file.
+    if let Ok(meta) = std::fs::metadata(path) {
+        let _ = std::fs::set_permissions(tmp.path(), meta.permissions());
+    }
+    #[cfg(debug_assertions)]
+    fault::at_rename(shown_as, fault::When::Before);
+    tmp.persist(path)
+        .map_err(|e| Error::io(shown_as, e.error))?;
+    #[cfg(debug_assertions)]
+    fault::at_rename(shown_as, fault::When::After);
+    Ok(())
+}
+
+/// Like [`write_atomic`], but fails if `path` exists, however late it
+/// appeared: the rename itself refuses to replace it.
+pub fn create_new(path: &Path, bytes: &[u8], shown_as: &Path) -> Result<()> {
+    if path.exists() {
+        return Err(exists(shown_as));
+    }
+    let tmp = temp_file_with(path, bytes, shown_as)?;
+    tmp.persist_noclobber(path).map_err(|e| {
+        if e.error.kind() == std::io::ErrorKind::AlreadyExists {
+            exists(shown_as)
+        } else {
+            Error::io(shown_as, e.error)
+        }
+    })?;
+    Ok(())
+}
+
+fn exists(shown_as: &Path) -> Error {
+    Error::Usage {
+        path: shown_as.to_path_buf(),
+        message: "already exists; not overwriting it".into(),
+    }
+}
+
+/// A temporary file beside `path` holding `bytes`, synced.
+fn temp_file_with(path: &Path, bytes: &[u8], shown_as: &Path) -> Result<tempfile::NamedTempFile> {
     let err = |e: std::io::Error| Error::io(shown_as, e);
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
@@ -168,16 +208,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8], shown_as: &Path) -> Result<()> {
     let mut tmp = builder.tempfile_in(dir).map_err(err)?;
     tmp.write_all(bytes).map_err(err)?;
     tmp.as_file().sync_data().map_err(err)?;
-    // Keep the permissions a user gave an existing file.
-    if let Ok(meta) = std::fs::metadata(path) {
-        let _ = std::fs::set_permissions(tmp.path(), meta.permissions());
-    }
-    #[cfg(debug_assertions)]
-    fault::at_rename(shown_as, fault::When::Before);
-    tmp.persist(path).map_err(|e| err(e.error))?;
-    #[cfg(debug_assertions)]
-    fault::at_rename(shown_as, fault::When::After);
-    Ok(())
+    Ok(tmp)
 }
 
 /// Held while a command works on a site, so two builds cannot interleave

@@ -11,6 +11,7 @@
 //! run is cancelled.
 
 mod discover;
+pub(crate) use discover::glob_match;
 pub mod fs;
 pub mod paths;
 
@@ -279,10 +280,50 @@ impl Site {
         fs::write_if_changed(&self.abs(rel), bytes, rel)
     }
 
+    /// Creates `rel` with `bytes`, atomically, refusing to replace a file
+    /// that exists (even one made while this was being written).
+    pub fn create(&self, rel: &Path, bytes: &[u8]) -> Result<()> {
+        self.check_on_disk(rel, rel)?;
+        fs::create_new(&self.abs(rel), bytes, rel)
+    }
+
     /// Removes a generated file.
     pub fn remove(&self, rel: &Path) -> Result<()> {
         self.check_on_disk(rel, rel)?;
         std::fs::remove_file(self.abs(rel)).map_err(|e| Error::io(rel, e))
+    }
+
+    /// Size and modification time of a file inside the site, if it is one.
+    pub fn file_state(&self, rel: &Path) -> Option<(u64, Option<std::time::SystemTime>)> {
+        self.check_on_disk(rel, rel).ok()?;
+        let meta = std::fs::metadata(self.abs(rel)).ok()?;
+        meta.is_file().then(|| (meta.len(), meta.modified().ok()))
+    }
+
+    /// The site-relative form of an absolute path under the root (as a
+    /// file watcher reports it), or `None` outside the site.
+    pub fn rel_of_abs(&self, abs: &Path) -> Option<PathBuf> {
+        abs.strip_prefix(&self.canonical_root)
+            .or_else(|_| abs.strip_prefix(&self.root))
+            .ok()
+            .map(Path::to_path_buf)
+    }
+
+    /// The site root, canonical (what a file watcher reports paths under).
+    pub fn canonical_root(&self) -> &Path {
+        &self.canonical_root
+    }
+
+    /// Names of the files in the site root itself (not in its folders), sorted.
+    pub fn root_file_names(&self) -> Result<Vec<String>> {
+        let entries = std::fs::read_dir(&self.root).map_err(|e| Error::io(".", e))?;
+        let mut names: Vec<String> = entries
+            .flatten()
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+            .filter_map(|e| e.file_name().to_str().map(str::to_string))
+            .collect();
+        names.sort();
+        Ok(names)
     }
 
     /// Takes the site's lock, calling `on_wait` once if another run holds
