@@ -1509,7 +1509,8 @@ fn a_build_killed_at_any_rename_is_made_whole_by_the_next() {
         }
         for (path, bytes) in s.files("assets") {
             assert!(
-                decode_png(&bytes, Path::new(&path)).is_ok() || path.ends_with(".gif"),
+                decode_png(&bytes, Path::new(&path)).is_ok()
+                    || [".gif", ".webm", ".mp4"].iter().any(|e| path.ends_with(e)),
                 "{at}: {path} is half written"
             );
         }
