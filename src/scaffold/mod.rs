@@ -232,7 +232,7 @@ fn resolve_frames(site: &Site, specs: &[String], no_sort: bool) -> Result<Vec<Pa
         let trimmed = spec.trim_start_matches("./");
         let rel = Path::new(trimmed)
             .strip_prefix(source)
-            .map(|p| slash(p))
+            .map(slash)
             .unwrap_or_else(|_| trimmed.to_string());
         let value = front_matter_path(&rel, Path::new(spec))?;
         let value_s = slash(&value);
