@@ -155,7 +155,7 @@ fn moving_square(n: u32) -> Vec<Rgba8> {
 fn moving_object_leaves_no_trail_including_at_the_loop() {
     let frames = moving_square(4);
     let opts = Settings {
-        dither: Dither::None,
+        gif_dither: Dither::None,
         ..Settings::default()
     };
     let bytes = encode(&frames, &opts).unwrap();
@@ -217,15 +217,15 @@ fn lossy_output_stays_close_and_keeps_transparency_exact() {
 fn loop_and_delay_fields() {
     let frames = moving_square(3);
     let opts = Settings {
-        delay_ms: 80,
-        loop_count: 0,
+        gif_delay: 80,
+        gif_loop: 0,
         ..Settings::default()
     };
     let (_, delays, repeat) = decode_composited(&encode(&frames, &opts).unwrap(), 1);
     assert_eq!(delays, vec![8, 8, 8]);
     assert_eq!(repeat, None);
     let opts = Settings {
-        loop_count: 3,
+        gif_loop: 3,
         ..opts
     };
     let (_, _, repeat) = decode_composited(&encode(&frames, &opts).unwrap(), 1);
@@ -238,7 +238,7 @@ fn partial_alpha_is_blended_onto_the_matte() {
     let bytes = encode(
         &frames,
         &Settings {
-            dither: Dither::None,
+            gif_dither: Dither::None,
             ..Settings::default()
         },
     )
@@ -277,9 +277,19 @@ fn output_does_not_depend_on_thread_count() {
             })
         })
         .collect();
-    for dither in [Dither::None, Dither::Ordered, Dither::Diffusion] {
+    // Defaults (a quality target), another target with each dither, and
+    // a raw level: the search and the lossy LZW are deterministic too.
+    let target = Quality::target(0.99).unwrap();
+    for (dither, gif_quality) in [
+        (Dither::None, Settings::default().gif_quality),
+        (Dither::None, target),
+        (Dither::Ordered, target),
+        (Dither::Diffusion, Quality::OFF),
+    ] {
         let opts = Settings {
-            dither,
+            gif_dither: dither,
+            gif_quality,
+            gif_lossy: 80,
             ..Settings::default()
         };
         let run = |threads| {
@@ -301,7 +311,7 @@ fn width_resizes() {
     let bytes = encode(
         &frames,
         &Settings {
-            width: Some(12),
+            gif_width: Some(12),
             ..Settings::default()
         },
     )

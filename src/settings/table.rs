@@ -78,7 +78,7 @@ super::define_settings! {
     }
     /// with `gif_quality: off`, the lossy level: colour error the busiest pixels may take (Oklab distance x 1000); flat areas and edges stay exact; `0` = exact
     gif_lossy: u16 {
-        default: "40",
+        default: "20",
         parse: int(0, 200, "a lossy level (0 = exact)"),
         value: "N",
         shapes: [Gif],
