@@ -266,9 +266,9 @@ fn add_rows(l: &[i16], s1: &mut [i32], s2: &mut [i32], sign: i32) {
 fn min7(src: &[u16], out: &mut [u16], m4: &mut [u16]) {
     let n = src.len();
     if n < 8 {
-        for x in 0..n {
+        for (x, o) in out.iter_mut().enumerate().take(n) {
             let (lo, hi) = (x.saturating_sub(3), (x + 4).min(n));
-            out[x] = src[lo..hi].iter().copied().min().unwrap_or(0);
+            *o = src[lo..hi].iter().copied().min().unwrap_or(0);
         }
         return;
     }
