@@ -34,7 +34,7 @@ row() {
   read -r secs kb < <(tail -1 "$OUT/time")
   local q="n/a"
   if [ "$HAVE_PY" = 1 ] && [ -n "${FRAMES:-}" ]; then
-    q=$(/usr/bin/python3 "$GIFQ" "$out" $FRAMES | sed -E 's/.*ssim_mean=([0-9.]+) ssim_min=([0-9.]+).*/\1 (min \2)/')
+    q=$(/usr/bin/python3 "${QTOOL:-$GIFQ}" "$out" $FRAMES | sed -E 's/.*ssim_mean=([0-9.]+) ssim_min=([0-9.]+).*/\1 (min \2)/')
   fi
   printf '| %-28s | %9s | %-19s | %6s s | %6s MB |\n' "$name" "$(stat -c %s "$out")" "$q" "$secs" "$((kb / 1024))"
 }
@@ -63,6 +63,25 @@ for stem in "${stems[@]}"; do
   if [ -x /usr/bin/convert ] && /usr/bin/convert -version 2>/dev/null | grep -q ImageMagick; then
     row "ImageMagick -layers Optimize" "$OUT/m.gif" /usr/bin/convert -delay 10 -loop 0 -dispose background $FRAMES -layers Optimize "$OUT/m.gif"
   fi
+
+  # The videos beside the GIF: assetgen's in-process encoders against
+  # ffmpeg's x264, VP9 and SVT-AV1 on the same frames flattened on white.
+  # assetgen's rows include its GIF (the command makes both).
+  QTOOL=benches/vidq.py
+  echo
+  echo "| Video                        |     bytes | SSIM                |   wall   |   peak    |"
+  echo "|------------------------------|-----------|---------------------|----------|-----------|"
+  row "assetgen .webm (AV1) + GIF" "$OUT/v.webm" "$BIN" gif -j "$JOBS" --video webm -o "$OUT/v.gif" $FRAMES
+  row "assetgen .mp4 (H.264) + GIF" "$OUT/v.mp4" "$BIN" gif -j "$JOBS" --video mp4 -o "$OUT/v.gif" $FRAMES
+  if command -v ffmpeg >/dev/null; then
+    size=$(file -b "$SRC/$stem-1.png" | sed -E 's/.* ([0-9]+) x ([0-9]+).*/\1x\2/')
+    flat="color=white:s=$size:r=10,format=rgb24[bg];[bg][0:v]overlay=shortest=1,format=yuv420p"
+    ff=(ffmpeg -loglevel error -y -threads "$JOBS" -framerate 10 -i "$SRC/$stem-%d.png" -filter_complex "$flat")
+    row "ffmpeg x264 slow crf 20" "$OUT/x.mp4" "${ff[@]}" -c:v libx264 -preset slow -crf 20 "$OUT/x.mp4"
+    row "ffmpeg vp9 crf 32 cpu-used 2" "$OUT/x.webm" "${ff[@]}" -c:v libvpx-vp9 -crf 32 -b:v 0 -cpu-used 2 "$OUT/x.webm"
+    row "ffmpeg svt-av1 crf 35 p6" "$OUT/s.webm" "${ff[@]}" -c:v libsvtav1 -crf 35 -preset 6 -svtav1-params loglevel=0 "$OUT/s.webm"
+  fi
+  unset QTOOL
 done
 
 # PNGs and thumbnails of every frame of every gallery, each stage on its

@@ -45,8 +45,8 @@ pub use kind::Kind;
 pub use naming::natural_cmp;
 pub use outputs::encoders;
 pub use settings::{
-    markdown_table as settings_markdown_table, setting, Dither, Origin, Overrides, Rgb, Setting,
-    Settings, Strip, Videos, SETTINGS,
+    markdown_table as settings_markdown_table, setting, Dither, Origin, Overrides, Quality, Rgb,
+    Setting, Settings, Strip, Videos, SETTINGS,
 };
 pub use site::fs::SiteLock;
 pub use site::Site;
@@ -62,10 +62,14 @@ pub use pipeline::report::{NoProgress, PageDiff, Problem, Progress, Report, Writ
 pub use pipeline::shard::{merge as merge_cache, shard_of, Fragment, MergeReport, Shard};
 
 // The stages, for use on their own.
-pub use gif::{encode as encode_gif, GifError};
+pub use gif::{
+    encode as encode_gif, encode_with_stats as encode_gif_with_stats,
+    estimate_quality_curve as estimate_gif_quality_curve, GifError, GifStats,
+};
 pub use image::decode::{decode_png, decode_png_exact, read_png, Rgba8};
 pub use image::png::{encode_frame, optimize_png};
 pub use image::resize::resize;
+pub use image::ssim::mean_ssim;
 pub use image::thumb::thumbnail;
 
 // The everyday loop: a page for new renders.

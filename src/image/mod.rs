@@ -5,4 +5,5 @@ pub mod decode;
 pub mod lossy;
 pub mod png;
 pub mod resize;
+pub mod ssim;
 pub mod thumb;

@@ -17,7 +17,7 @@ use std::fmt::Write as _;
 
 pub use config::SiteConfig;
 pub use table::Settings;
-pub use values::{Dither, Rgb, Strip, Value, Videos};
+pub use values::{Dither, Quality, Rgb, Strip, Value, Videos};
 
 use crate::kind::Kind;
 

@@ -15,7 +15,8 @@
 use std::path::PathBuf;
 
 use super::values::{
-    boolean, choice, colour, folder, int, optional, videos, Dither, Rgb, Strip, Videos,
+    boolean, choice, colour, folder, int, optional, quality, videos, Dither, Quality, Rgb, Strip,
+    Videos,
 };
 
 super::define_settings! {
@@ -69,9 +70,16 @@ super::define_settings! {
         value: "MODE",
         shapes: [Gif],
     }
-    /// lossy LZW: largest colour error a pixel may take (Oklab distance x 1000) to compress better; `0` = exact
+    /// quality target: per animation, the largest loss that keeps this mean SSIM (on the matte); `off` = use `gif_lossy`
+    gif_quality: Quality {
+        default: "0.995",
+        parse: quality(),
+        value: "SSIM",
+        shapes: [Gif],
+    }
+    /// with `gif_quality: off`, the lossy level: colour error the busiest pixels may take (Oklab distance x 1000); flat areas and edges stay exact; `0` = exact
     gif_lossy: u16 {
-        default: "15",
+        default: "20",
         parse: int(0, 200, "a lossy level (0 = exact)"),
         value: "N",
         shapes: [Gif],

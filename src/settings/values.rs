@@ -205,6 +205,70 @@ pub fn videos() -> impl Fn(&str) -> Parsed<Videos> {
     }
 }
 
+/// The GIF quality target: the mean SSIM (as skimage computes it, on the
+/// frames composited on the matte) the GIF must keep, or `off` to use the
+/// raw `gif_lossy` level. Held in ten-thousandths so settings compare and
+/// hash exactly, and show as typed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Quality(Option<u16>);
+
+impl Quality {
+    /// No target: `gif_lossy` is used as it is.
+    pub const OFF: Quality = Quality(None);
+    /// The lowest target accepted: below it a GIF is visibly broken and
+    /// the largest level gets there anyway.
+    pub const MIN: f64 = 0.5;
+
+    /// A target of `ssim` (in `MIN..=1`), rounded to four decimals.
+    pub fn target(ssim: f64) -> Option<Self> {
+        (Self::MIN..=1.0)
+            .contains(&ssim)
+            .then(|| Quality(Some((ssim * 10_000.0).round() as u16)))
+    }
+
+    /// The target as a mean SSIM, or `None` when off.
+    pub fn get(self) -> Option<f64> {
+        self.0.map(|t| f64::from(t) / 10_000.0)
+    }
+}
+
+impl fmt::Display for Quality {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.get() {
+            None => f.write_str("off"),
+            Some(t) => {
+                let s = format!("{t:.4}");
+                f.write_str(s.trim_end_matches('0').trim_end_matches('.'))
+            }
+        }
+    }
+}
+
+impl Value for Quality {
+    fn show(&self) -> String {
+        self.to_string()
+    }
+}
+
+/// A quality target: `off`, or a mean SSIM such as `0.995`.
+pub fn quality() -> impl Fn(&str) -> Parsed<Quality> {
+    |v| {
+        let t = v.trim();
+        if t == "off" {
+            return Ok(Quality::OFF);
+        }
+        t.parse::<f64>()
+            .ok()
+            .and_then(Quality::target)
+            .ok_or_else(|| {
+                format!(
+                    "expected a mean SSIM from {} to 1 (such as 0.995) or off, got '{v}'",
+                    Quality::MIN
+                )
+            })
+    }
+}
+
 /// A parser: text to a setting's value, or what the setting accepts.
 pub type Parsed<T> = Result<T, String>;
 
@@ -307,6 +371,18 @@ mod tests {
         assert_eq!(Dither::CHOICES, ["none", "ordered", "diffusion"]);
         let e = parse("fs").unwrap_err();
         assert_eq!(e, "expected one of none, ordered, diffusion, got 'fs'");
+    }
+
+    #[test]
+    fn quality_targets_parse_and_show_as_typed() {
+        let parse = quality();
+        assert_eq!(parse("0.995").map(|q| q.show()), Ok("0.995".into()));
+        assert_eq!(parse("1").map(|q| q.show()), Ok("1".into()));
+        assert_eq!(parse("off"), Ok(Quality::OFF));
+        assert_eq!(parse("0.99").map(Quality::get), Ok(Some(0.99)));
+        for bad in ["1.2", "0.3", "nan", "x", ""] {
+            assert!(parse(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

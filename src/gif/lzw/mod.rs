@@ -10,73 +10,31 @@
 //! pixel. The transparent index only ever matches itself, so frame
 //! differencing stays exact.
 //!
-//! Bit packing and code-width growth follow the classic UNIX `compress` /
-//! GIF encoder (Welch 1984; as in every GIF encoder since): codes are
-//! written LSB first, the width grows after a code is written once the next
-//! free code no longer fits, and a clear code resets the table at 4096.
+//! Bit packing and code-width growth follow the GIF decoder's rules
+//! (Welch 1984, as in every GIF codec since): codes are written LSB first,
+//! an entry is added after every code but the first since a clear, the
+//! width grows once the next free code no longer fits, and a clear code
+//! resets the table at 4096. Unlike exact encoders, which fix each new
+//! entry's last value to the next pixel, entries are added as the decoder
+//! adds them, once the next string is chosen, so in lossy mode even a
+//! string's first value may be a close colour.
 
-const MAX_CODES: usize = 4096;
-const NONE: u16 = u16::MAX;
+mod search;
+mod trie;
 
-/// Which palette entries may stand in for which: `close[a * 256 + b]`.
-pub struct Tolerance {
-    close: Vec<bool>,
-}
+use super::distance::Distances;
+use search::{Search, SEARCH_BUDGET};
+use trie::Trie;
 
-impl Tolerance {
-    /// Entries `a` and `b` are interchangeable when `distance(a, b) <= limit`;
-    /// `exact` (the transparent index) only matches itself.
-    pub fn new(
-        entries: usize,
-        exact: u8,
-        limit: f32,
-        distance: impl Fn(usize, usize) -> f32,
-    ) -> Self {
-        let mut close = vec![false; 256 * 256];
-        for a in 0..entries.min(256) {
-            for b in 0..entries.min(256) {
-                close[a * 256 + b] = a == b
-                    || (a != usize::from(exact)
-                        && b != usize::from(exact)
-                        && distance(a, b) <= limit);
-            }
-        }
-        Tolerance { close }
-    }
+pub(super) const MAX_CODES: usize = 4096;
+pub(super) const NONE: u16 = u16::MAX;
 
-    pub fn ok(&self, have: u8, want: u8) -> bool {
-        have == want || self.close[usize::from(have) * 256 + usize::from(want)]
-    }
-}
-
-/// The dictionary as a trie: each code's first child and next sibling, and
-/// the pixel value that the code appends to its parent's string.
-struct Trie {
-    first_child: Vec<u16>,
-    next_sibling: Vec<u16>,
-    value: Vec<u8>,
-}
-
-impl Trie {
-    fn new() -> Self {
-        Trie {
-            first_child: vec![NONE; MAX_CODES],
-            next_sibling: vec![NONE; MAX_CODES],
-            value: vec![0; MAX_CODES],
-        }
-    }
-
-    fn reset(&mut self, used: usize) {
-        self.first_child[..used].fill(NONE);
-    }
-
-    fn add(&mut self, parent: u16, value: u8, code: u16) {
-        let (p, c) = (usize::from(parent), usize::from(code));
-        self.value[c] = value;
-        self.first_child[c] = NONE;
-        self.next_sibling[c] = self.first_child[p];
-        self.first_child[p] = code;
-    }
+/// Lossy mode: the distances, and how far each pixel may be off.
+#[derive(Clone, Copy)]
+pub struct Lossy<'a> {
+    pub tolerance: &'a Distances,
+    /// One limit a pixel, as long as the pixels; 0 = exact.
+    pub limits: &'a [u8],
 }
 
 /// Bits out, least significant first.
@@ -105,27 +63,61 @@ impl BitWriter {
     }
 }
 
-/// How far the lossy search may look for one string, in trie nodes visited;
-/// bounds the worst case on flat areas where every child is close.
-const SEARCH_BUDGET: usize = 256;
-
 /// Compresses palette indices. The result starts with the minimum code
 /// size byte, as `gif::Encoder::write_lzw_pre_encoded_frame` expects.
 ///
 /// `alt`, when given, is a second index that renders each pixel exactly as
 /// well (frame differencing: an unchanged pixel may be sent transparent or
-/// as its colour); strings may use either. With a `tolerance`, strings may
-/// also use any colour close to `alt`.
-pub fn compress(pixels: &[u8], alt: Option<&[u8]>, tolerance: Option<&Tolerance>) -> Vec<u8> {
+/// as its colour); strings may use either. With `lossy`, strings may also
+/// use any colour within the pixel's limit of `alt`.
+pub fn compress(pixels: &[u8], alt: Option<&[u8]>, lossy: Option<Lossy<'_>>) -> Vec<u8> {
+    compress_into(pixels, alt, lossy, None)
+}
+
+/// [`compress`], also writing to `shown` (as long as `pixels`) the index
+/// a decoder will produce for each pixel, so a caller can tell what a
+/// lossy frame really looks like without decoding it.
+pub fn compress_shown(
+    pixels: &[u8],
+    alt: Option<&[u8]>,
+    lossy: Option<Lossy<'_>>,
+    shown: &mut [u8],
+) -> Vec<u8> {
+    compress_into(pixels, alt, lossy, Some(shown))
+}
+
+fn compress_into(
+    pixels: &[u8],
+    alt: Option<&[u8]>,
+    lossy: Option<Lossy<'_>>,
+    mut shown: Option<&mut [u8]>,
+) -> Vec<u8> {
     let alt = alt.filter(|a| a.len() == pixels.len()).unwrap_or(pixels);
-    let max = pixels.iter().copied().max().unwrap_or(0);
+    let lossy = lossy.filter(|l| l.limits.len() == pixels.len());
+    // Every value a string may hold must be a root code.
+    let max = pixels
+        .iter()
+        .chain(alt)
+        .copied()
+        .max()
+        .unwrap_or(0)
+        .max(lossy.map_or(0, |l| (l.tolerance.entries - 1) as u8));
     let min_size = (u32::from(max) + 1)
         .max(4)
         .next_power_of_two()
         .trailing_zeros();
     let clear = 1u16 << min_size;
     let eoi = clear + 1;
-    let mut trie = Trie::new();
+    let mut s = Search {
+        trie: Trie::new(),
+        stack: Vec::with_capacity(64),
+        string: Vec::with_capacity(64),
+        budget: SEARCH_BUDGET,
+        clear,
+        pixels,
+        alt,
+        lossy,
+    };
     let mut next = clear + 2;
     let mut width = min_size + 1;
     let mut w = BitWriter {
@@ -133,85 +125,56 @@ pub fn compress(pixels: &[u8], alt: Option<&[u8]>, tolerance: Option<&Tolerance>
         acc: 0,
         bits: 0,
     };
-    // Writes a code, then widens codes once the next free code needs it
-    // (after the write, as decoders expect).
-    let emit = |w: &mut BitWriter, code: u16, width: &mut u32, next: u16| {
-        w.write(code, *width);
-        if u32::from(next) > (1 << *width) - 1 && *width < 12 {
-            *width += 1;
-        }
-    };
-
-    emit(&mut w, clear, &mut width, next);
+    w.write(clear, width);
+    // Dictionary entries are added the way a decoder adds them: after each
+    // code but the first since a clear, the previous code's string plus
+    // this code's first value. Adding them only once the next string is
+    // chosen (rather than fixing its first value to the exact pixel, as
+    // exact encoders may) lets a lossy string start with a close colour.
+    let mut prev: Option<(u16, usize)> = None;
     let mut pos = 0;
     while pos < pixels.len() {
-        let (code, len) = search(&trie, pixels, alt, pos, tolerance);
-        emit(&mut w, code, &mut width, next);
-        pos += len;
-        if pos < pixels.len() {
-            if usize::from(next) < MAX_CODES {
-                trie.add(code, pixels[pos], next);
-                next += 1;
-            } else {
-                trie.reset(usize::from(clear));
-                next = clear + 2;
-                w.write(clear, width);
-                width = min_size + 1;
+        let (mut code, mut len) = s.run(pos);
+        if let Some((p, plen)) = prev {
+            // The entry about to be added may itself be the best string
+            // (the decoder's "KwKwK" case): the previous string again,
+            // plus its own first value. Runs grow by it.
+            if plen + 1 > len && s.repeats(p, plen, pos) {
+                (code, len) = (next, plen + 1);
             }
         }
+        w.write(code, width);
+        if let Some((p, _)) = prev {
+            let first = if code == next {
+                s.trie.first[usize::from(p)]
+            } else {
+                s.trie.first[usize::from(code)]
+            };
+            s.trie.add(p, first, next);
+            next += 1;
+            if u32::from(next) == 1 << width && width < 12 {
+                width += 1;
+            }
+        }
+        if let Some(shown) = shown.as_deref_mut() {
+            s.write_string(code, &mut shown[pos..pos + len], clear);
+        }
+        prev = Some((code, len));
+        pos += len;
+        if usize::from(next) == MAX_CODES && pos < pixels.len() {
+            w.write(clear, width);
+            s.trie.reset(usize::from(clear));
+            next = clear + 2;
+            width = min_size + 1;
+            prev = None;
+        }
     }
-    emit(&mut w, eoi, &mut width, next);
+    w.write(eoi, width);
     w.finish()
 }
 
-/// Longest dictionary string at `pos` that renders acceptably: each value
-/// equal to the pixel, to its alternative, or (lossy) close to the
-/// alternative. The first value is always the exact pixel, because the
-/// previous code's new dictionary entry already ends with it. Depth-first,
-/// trying the exact child first, within a node budget.
-fn search(
-    trie: &Trie,
-    pixels: &[u8],
-    alt: &[u8],
-    pos: usize,
-    t: Option<&Tolerance>,
-) -> (u16, usize) {
-    let root = u16::from(pixels[pos]);
-    let mut best = (root, 1);
-    let mut budget = SEARCH_BUDGET;
-    // Stack of (code, length of its string).
-    let mut stack: Vec<(u16, usize)> = vec![(root, 1)];
-    while let Some((code, len)) = stack.pop() {
-        if len > best.1 {
-            best = (code, len);
-        }
-        let (Some(&want), Some(&other)) = (pixels.get(pos + len), alt.get(pos + len)) else {
-            continue;
-        };
-        if budget == 0 {
-            break;
-        }
-        budget -= 1;
-        let mut exact = None;
-        let mut c = trie.first_child[usize::from(code)];
-        while c != NONE {
-            let v = trie.value[usize::from(c)];
-            if v == want {
-                exact = Some(c);
-            } else if v == other || t.is_some_and(|t| t.ok(v, other)) {
-                stack.push((c, len + 1));
-            }
-            c = trie.next_sibling[usize::from(c)];
-        }
-        // Pushed last, so explored first.
-        if let Some(c) = exact {
-            stack.push((c, len + 1));
-        }
-    }
-    best
-}
-
-/// What a decoder reconstructs from [`compress`]'s output (for tests).
+/// What a decoder reconstructs from [`compress`]'s output (for tests and
+/// for keeping track of the pixels a lossy frame really shows).
 #[cfg(test)]
 pub fn decompress(data: &[u8]) -> Option<Vec<u8>> {
     let (&min_size, data) = data.split_first()?;
@@ -359,9 +322,14 @@ mod tests {
     #[test]
     fn lossy_stays_within_tolerance_and_keeps_transparency_exact() {
         // Neighbouring indices are "close"; index 9 is transparent.
-        let t = Tolerance::new(10, 9, 1.0, |a, b| (a as f32 - b as f32).abs());
+        let t = Distances::new(10, 9, |a, b| (a as f32 - b as f32).abs());
         let px: Vec<u8> = noise(60_000, 10, 3);
-        let lzw = compress(&px, None, Some(&t));
+        let limits = vec![1u8; px.len()];
+        let lossy = Lossy {
+            tolerance: &t,
+            limits: &limits,
+        };
+        let lzw = compress(&px, None, Some(lossy));
         let exact = compress(&px, None, None);
         assert!(lzw.len() < exact.len(), "{} vs {}", lzw.len(), exact.len());
         let out = decode_with_gif_crate(lzw, 300, 200);
@@ -370,6 +338,45 @@ mod tests {
             assert!((o as i32 - p as i32).abs() <= 1, "{o} for {p}");
             assert_eq!(o == 9, p == 9, "transparency changed");
         }
+    }
+
+    #[test]
+    fn each_pixel_keeps_its_own_limit() {
+        // The first half may be off by 2, the second half must be exact.
+        let t = Distances::new(16, 15, |a, b| (a as f32 - b as f32).abs());
+        let px: Vec<u8> = noise(40_000, 15, 11);
+        let limits: Vec<u8> = (0..px.len())
+            .map(|i| if i < 20_000 { 2 } else { 0 })
+            .collect();
+        let lossy = Lossy {
+            tolerance: &t,
+            limits: &limits,
+        };
+        let mut shown = vec![0u8; px.len()];
+        let lzw = compress_shown(&px, None, Some(lossy), &mut shown);
+        let out = decompress(&lzw).unwrap();
+        assert_eq!(out, shown, "shown is what a decoder sees");
+        let mut changed = 0;
+        for (i, (&o, &p)) in out.iter().zip(&px).enumerate() {
+            assert!(
+                (o as i32 - p as i32).abs() <= i32::from(limits[i]),
+                "{o} for {p} at {i}"
+            );
+            changed += usize::from(o != p);
+        }
+        assert!(changed > 1000, "lossy mode did nothing ({changed})");
+        // All-zero limits are exact.
+        let zero = vec![0u8; px.len()];
+        let exact = compress(
+            &px,
+            None,
+            Some(Lossy {
+                tolerance: &t,
+                limits: &zero,
+            }),
+        );
+        assert_eq!(decompress(&exact).unwrap(), px);
+        assert_eq!(exact, compress(&px, None, None));
     }
 
     #[test]
