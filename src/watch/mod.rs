@@ -14,6 +14,10 @@
 //! - the files a build writes (outputs, pages it rewrites, in place the
 //!   optimised renders) are known by their hashes and do not start another
 //!   build, so it can run beside `jekyll serve` without feeding on itself;
+//! - a render or page whose size and modification time are those it had
+//!   when its page was last handed to a build is not a change: one write
+//!   can reach the debouncer as two batches, and the second must not build
+//!   the page again;
 //! - bad input (a broken page, a corrupt render, a bad `_config.yml`) is
 //!   reported and the watch goes on.
 //!
@@ -148,6 +152,7 @@ impl Watch {
             unlisted: BTreeSet::new(),
             config_broken: false,
             folders: HashSet::new(),
+            built_from: HashMap::new(),
         };
         // Watch before the first build, so nothing written meanwhile is missed.
         let folders = state.watch_folders()?;
@@ -207,7 +212,13 @@ struct State {
     config_broken: bool,
     /// Folders known to exist (a folder not among them is new).
     folders: HashSet<PathBuf>,
+    /// The size and modification time of each page and render when its
+    /// page was last handed to a build: the same again is no change.
+    built_from: HashMap<PathBuf, FileState>,
 }
+
+/// A file's size and modification time.
+type FileState = (u64, Option<std::time::SystemTime>);
 
 impl State {
     fn cancelled(&self) -> bool {
@@ -240,8 +251,12 @@ impl State {
         Ok(folders)
     }
 
-    /// Builds `pages` (the whole site when empty) and reports it.
+    /// Builds `pages` (the whole site when empty) and reports it; nothing
+    /// once the watch is stopping.
     fn build(&mut self, observer: &dyn WatchObserver, pages: Vec<PathBuf>) {
+        if self.cancelled() {
+            return;
+        }
         // The build takes the site's lock itself (and waits for another
         // run's, as `build` does).
         let opts = BuildOptions {
@@ -308,11 +323,11 @@ impl State {
             } else if name.starts_with(".assetgen") || name == FILE_NAME {
                 // The cache, the lock, temporary files: ours.
             } else if rel.starts_with(&self.site.settings.source) && is_png(&rel) {
-                if !self.is_ours_in_place(&cache, &rel) {
+                if !self.is_ours_in_place(&cache, &rel) && !self.built_from_as_is(&rel) {
                     renders.insert(rel);
                 }
             } else if self.site.is_page_path(&rel) {
-                if self.is_our_page(&rel) {
+                if self.is_our_page(&rel) || self.built_from_as_is(&rel) {
                     continue;
                 }
                 // Changed since we wrote it: whatever it holds now is the user's.
@@ -410,8 +425,27 @@ impl State {
             }
         }
         if !ready.is_empty() {
+            // Taken before the build reads them: a change made while it
+            // runs then still differs, and builds again.
+            for page in &ready {
+                let frames = plan.pages.iter().filter(|p| p.page == *page);
+                let sources = frames.flat_map(|p| p.frames.iter().map(|f| f.source.clone()));
+                for rel in std::iter::once(page.clone()).chain(sources) {
+                    match self.site.file_state(&rel) {
+                        Some(state) => self.built_from.insert(rel, state),
+                        None => self.built_from.remove(&rel),
+                    };
+                }
+            }
             self.build(observer, ready);
         }
+    }
+
+    /// True when `rel` is as it was when its page was last handed to a build.
+    fn built_from_as_is(&self, rel: &Path) -> bool {
+        self.built_from
+            .get(rel)
+            .is_some_and(|then| self.site.file_state(rel).as_ref() == Some(then))
     }
 
     /// In place, the optimised copy a build wrote over a render is ours
