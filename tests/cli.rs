@@ -2634,6 +2634,33 @@ fn new_writes_a_page_in_its_neighbours_style_and_build_completes_it() {
     let r = s.run(&["new", page, "muscles/png/Leg-Soleus"]);
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("already exists"), "{}", r.stderr);
+    // From the page's folder, the page is named as the shell completes it.
+    let r = s.run_in(
+        "pages/muscles",
+        &["new", "muscle_leg-soleus.md", "muscles/png/Leg-Soleus"],
+    );
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("pages/muscles/muscle_leg-soleus.md")
+            && r.stderr.contains("already exists"),
+        "{}",
+        r.stderr
+    );
+    let r = s.run_in(
+        "pages",
+        &[
+            "new",
+            "muscles/leg-soleus-2.md",
+            "muscles/png/Leg-Soleus",
+            "--dry-run",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("pages/muscles/leg-soleus-2.md"),
+        "{}",
+        r.stderr
+    );
 
     let r = s.run(&["build", "--json"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
@@ -2667,6 +2694,19 @@ fn new_says_what_it_cannot_do() {
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(r.stderr.contains("give --title"), "{}", r.stderr);
     assert!(!s.path("pages/muscles/scapularis.md").exists());
+    // A page outside the site is refused, whichever way it is named.
+    for outside in ["../../x.md", "/tmp/x.md"] {
+        let r = s.run_in(
+            "pages",
+            &["new", outside, "muscles/png/Scapularis", "--title", "T"],
+        );
+        assert_eq!(r.code, 2, "{outside}: {}", r.stderr);
+        assert!(
+            r.stderr.contains("not inside the site") || r.stderr.contains("outside"),
+            "{outside}: {}",
+            r.stderr
+        );
+    }
 }
 
 /// A running `assetgen watch`, its stderr read line by line.

@@ -17,7 +17,7 @@ use super::{flags, OutputArgs, SiteArgs};
 pub struct NewArgs {
     #[command(flatten)]
     site: SiteArgs,
-    /// The new page, relative to the site root (e.g. pages/muscles/muscle_leg-soleus.md)
+    /// The new page (e.g. pages/muscles/muscle_leg-soleus.md), relative to the current folder when its folder is there, else to the site root
     #[arg(value_name = "PAGE")]
     page: PathBuf,
     /// The renders, under the source root: a stem (muscles/png/Leg-Soleus
@@ -53,8 +53,7 @@ pub fn run(a: NewArgs) -> Outcome {
     let site = open_site(&a.site, &a.settings)?;
     let like = a.like.as_ref().map(|l| site.page_arg(l)).transpose()?;
     let req = NewPage {
-        // The page does not exist yet: it is site-relative as given.
-        page: PathBuf::from(a.page.to_string_lossy().trim_start_matches("./")),
+        page: site.new_page_arg(&a.page)?,
         frames: a.frames.clone(),
         like,
         title: a.title.clone(),

@@ -354,6 +354,31 @@ impl Site {
         }
     }
 
+    /// A page that does not exist yet, as given on the command line:
+    /// relative to the current folder when the folder it goes in is there
+    /// and inside the site (as a shell completes it), else to the site root.
+    /// Site-relative.
+    pub fn new_page_arg(&self, page: &Path) -> Result<PathBuf> {
+        let outside = || Error::Usage {
+            path: page.to_path_buf(),
+            message: format!("not inside the site {}", self.root.display()),
+        };
+        let here = std::env::current_dir().map(|d| d.join(page)).ok();
+        let in_site = here.as_ref().and_then(|p| {
+            let folder = p.parent()?.canonicalize().ok()?;
+            let rel = folder.strip_prefix(&self.canonical_root).ok()?;
+            Some(rel.join(p.file_name()?))
+        });
+        use std::path::Component::{CurDir, Normal};
+        match in_site {
+            Some(rel) => Ok(rel),
+            None if page.components().all(|c| matches!(c, CurDir | Normal(_))) => {
+                Ok(page.components().filter(|c| *c != CurDir).collect())
+            }
+            None => Err(outside()),
+        }
+    }
+
     /// A page named on the command line (relative to the current folder,
     /// or to the site root), as a site-relative path. Anything that is not
     /// a page of this site is a usage error, said in one line.
