@@ -12,7 +12,7 @@
 //! by `tile_cols`/`tile_rows`/`tiles`, not by the thread count). Checked by
 //! running with 1 and 2 threads and comparing bytes.
 
-use super::yuv::Yuv420;
+use super::Source;
 use anyhow::{bail, Result};
 use rav1e::color::{
     ChromaSamplePosition, ColorDescription, ColorPrimaries, MatrixCoefficients, PixelRange,
@@ -89,8 +89,8 @@ impl Default for Av1Settings {
     }
 }
 
-pub fn encode(frames: &[Yuv420], delay_ms: u32, s: &Av1Settings) -> Result<Av1Stream> {
-    let (w, h) = (frames[0].width, frames[0].height);
+pub fn encode(frames: &Source<'_>, delay_ms: u32, s: &Av1Settings) -> Result<Av1Stream> {
+    let (w, h) = frames.coded_size();
     let mut speed = SpeedSettings::from_preset(s.speed);
     if let Some(n) = s.rdo_lookahead_frames {
         speed.rdo_lookahead_frames = n;
@@ -182,7 +182,8 @@ pub fn encode(frames: &[Yuv420], delay_ms: u32, s: &Av1Settings) -> Result<Av1St
             }
         }
     };
-    for f in frames {
+    for f in frames.yuv() {
+        let f = f?;
         let mut fr = ctx.new_frame();
         fr.planes[0].copy_from_raw_u8(&f.y, w, 1);
         fr.planes[1].copy_from_raw_u8(&f.u, w / 2, 1);

@@ -21,7 +21,7 @@
 //!   (BT.709) and full_range = 0, matching [`crate::yuv`].
 //! * the encoder's own RGB->YUV is BT.601, so we always feed I420 planes.
 
-use super::yuv::Yuv420;
+use super::Source;
 use anyhow::{bail, ensure, Result};
 
 /// One coded picture: NAL units in length-prefixed (AVCC) form, SPS/PPS removed.
@@ -146,12 +146,12 @@ pub fn split_annexb(buf: &[u8]) -> Vec<&[u8]> {
 // --------------------------------------------------------------------------
 
 /// Encode through the raw OpenH264 C API.
-pub fn encode_raw(frames: &[Yuv420], delay_ms: u32, s: &H264Settings) -> Result<H264Stream> {
+pub fn encode_raw(frames: &Source<'_>, delay_ms: u32, s: &H264Settings) -> Result<H264Stream> {
     use openh264_sys2 as sys;
     use std::os::raw::c_int;
     use sys::API;
     ensure!(!frames.is_empty());
-    let (w, h) = (frames[0].width, frames[0].height);
+    let (w, h) = frames.coded_size();
     ensure!(w % 2 == 0 && h % 2 == 0 && w <= 3840 && h <= 3840);
     let api = sys::source::APILoader::new();
 
@@ -266,7 +266,8 @@ pub fn encode_raw(frames: &[Yuv420], delay_ms: u32, s: &H264Settings) -> Result<
 
         let (mut sps, mut pps, mut samples) = (Vec::new(), Vec::new(), Vec::new());
         let mut info: sys::SFrameBSInfo = std::mem::zeroed();
-        for (i, f) in frames.iter().enumerate() {
+        for (i, f) in frames.yuv().enumerate() {
+            let f = f?;
             ensure!(f.width == w && f.height == h, "frame size changed");
             let pic = sys::SSourcePicture {
                 iColorFormat: sys::videoFormatI420 as c_int,

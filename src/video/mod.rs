@@ -35,8 +35,6 @@ mod mp4;
 mod webm;
 mod yuv;
 
-use rayon::prelude::*;
-
 use crate::image::decode::Rgba8;
 use crate::image::resize;
 use crate::settings::Settings;
@@ -54,42 +52,74 @@ pub fn shown_size(frames: &[Rgba8], settings: &Settings) -> Option<(u32, u32)> {
     })
 }
 
-/// Resizes, flattens on the matte and converts every frame, in parallel.
-fn prepare(frames: &[Rgba8], settings: &Settings) -> Result<(Vec<Yuv420>, (u32, u32)), String> {
-    let (width, height) = shown_size(frames, settings).ok_or("no frames")?;
-    if width < 2 || height < 2 {
-        return Err(format!(
-            "{width}x{height} is too small for a video (2x2 at least)"
-        ));
+/// The frames as the encoders take them: each resized, flattened on the
+/// matte and converted when the encoder asks for it, so a video in
+/// flight holds one frame's YUV planes beside the encoder's own, not the
+/// whole gallery's (16 frames of 2048x2048 are 100 MB as 4:2:0, per video).
+pub(crate) struct Source<'a> {
+    frames: &'a [Rgba8],
+    /// The size shown (before padding to even).
+    pub width: u32,
+    pub height: u32,
+    matte: [u8; 3],
+}
+
+impl<'a> Source<'a> {
+    fn new(frames: &'a [Rgba8], settings: &Settings) -> Result<Source<'a>, String> {
+        let (width, height) = shown_size(frames, settings).ok_or("no frames")?;
+        if width < 2 || height < 2 {
+            return Err(format!(
+                "{width}x{height} is too small for a video (2x2 at least)"
+            ));
+        }
+        Ok(Source {
+            frames,
+            width,
+            height,
+            matte: settings.matte.0,
+        })
     }
-    let matte = settings.matte.0;
-    let yuv = frames
-        .par_iter()
-        .map(|f| {
-            let rgb = if f.dimensions() == (width, height) {
-                Rgb::on_matte(f, matte)
+
+    /// The coded size: the shown one padded to even.
+    pub fn coded_size(&self) -> (usize, usize) {
+        yuv::padded_size(self.width as usize, self.height as usize)
+    }
+
+    pub fn len(&self) -> usize {
+        self.frames.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.frames.is_empty()
+    }
+
+    /// The frames, converted one by one as they are taken.
+    pub fn yuv(&self) -> impl Iterator<Item = anyhow::Result<Yuv420>> + '_ {
+        let size = (self.width, self.height);
+        self.frames.iter().map(move |f| {
+            let rgb = if f.dimensions() == size {
+                Rgb::on_matte(f, self.matte)
             } else {
-                Rgb::on_matte(&resize::resize(f, width, height)?, matte)
+                let resized = resize::resize(f, size.0, size.1).map_err(anyhow::Error::msg)?;
+                Rgb::on_matte(&resized, self.matte)
             };
             Ok(Yuv420::from_rgb_bt709(&rgb))
         })
-        .collect::<Result<Vec<_>, String>>()?;
-    Ok((yuv, (width, height)))
+    }
 }
 
 /// The H.264 `.mp4`.
 #[cfg(feature = "mp4")]
 pub fn encode_mp4(frames: &[Rgba8], settings: &Settings) -> Result<Vec<u8>, String> {
-    let (yuv, (width, height)) = prepare(frames, settings)?;
+    let source = Source::new(frames, settings)?;
     let h264 = h264::H264Settings {
         qp: settings.mp4_quality,
         ..h264::H264Settings::default()
     };
-    let stream = h264::encode_raw(&yuv, settings.gif_delay, &h264).map_err(|e| e.to_string())?;
-    drop(yuv);
+    let stream = h264::encode_raw(&source, settings.gif_delay, &h264).map_err(|e| e.to_string())?;
     let params = mp4::Mp4Params {
-        display_width: width,
-        display_height: height,
+        display_width: source.width,
+        display_height: source.height,
         delay_ms: settings.gif_delay,
     };
     mp4::write_mp4(&stream, &params).map_err(|e| e.to_string())
@@ -98,13 +128,13 @@ pub fn encode_mp4(frames: &[Rgba8], settings: &Settings) -> Result<Vec<u8>, Stri
 /// The AV1 `.webm`.
 #[cfg(feature = "webm")]
 pub fn encode_webm(frames: &[Rgba8], settings: &Settings) -> Result<Vec<u8>, String> {
-    let (yuv, (width, height)) = prepare(frames, settings)?;
+    let source = Source::new(frames, settings)?;
+    let (width, height) = (source.width, source.height);
     let av1 = av1::Av1Settings {
         quantizer: usize::from(settings.webm_quality),
         ..av1::Av1Settings::default()
     };
-    let stream = av1::encode(&yuv, settings.gif_delay, &av1).map_err(|e| e.to_string())?;
-    drop(yuv);
+    let stream = av1::encode(&source, settings.gif_delay, &av1).map_err(|e| e.to_string())?;
     let av1c = av1::av1c_from_seq_header(&stream.seq_header_obu);
     // Matroska's AV1 mapping: blocks carry no temporal delimiters.
     let blocks: Vec<Vec<u8>> = stream
