@@ -2,10 +2,12 @@
 //!
 //! Pages run in parallel, and within a page its frames do (rayon, nested).
 //! Before any pixel work, the page's state says which outputs are up to
-//! date (see `fresh`); only the others are made. Each frame is read and
-//! decoded at most once, and feeds its frame outputs (optimised PNG,
-//! thumbnail) and the page's gallery outputs (the GIF). A failing frame or
-//! page is reported and every other page is still built.
+//! date (see `fresh`); only the others are made. Planning reads each frame
+//! to hash it (no pixels are kept); making reads it again and decodes it
+//! at most once, and it feeds its frame outputs (optimised PNG, thumbnail)
+//! and the page's gallery outputs (the GIF and the videos), its pixels
+//! kept only while those need them. A failing frame or page is reported
+//! and every other page is still built.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
