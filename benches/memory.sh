@@ -3,10 +3,12 @@
 #
 # Generates one gallery of FRAMES frames of WxH RGBA (default 16 x
 # 2048x2048, 268 MB of raw pixels) and measures the peak RSS (/usr/bin/time
-# -f %M) of three builds of it: cold (GIF, PNGs and thumbnails), frame
-# outputs only (new thumb_size: the GIF is fresh, so no frame must be kept
-# for it), and the GIF only (new gif_delay). Each line gives the peak and
-# the peak divided by the raw bytes of the whole gallery.
+# -f %M) of builds of it: cold (GIF, videos, PNGs and thumbnails), cold
+# without the videos, then each output kind made again alone (a setting
+# that shapes only that kind changed): the frame outputs (thumb_size), the
+# GIF (gif_quality), the .mp4 (mp4_quality) and the .webm (webm_quality).
+# Each line gives the peak and the peak divided by the raw bytes of the
+# whole gallery.
 #
 # Usage: benches/memory.sh     (env: FRAMES W H JOBS PNG_EFFORT BIN)
 set -euo pipefail
@@ -35,6 +37,10 @@ measure() {
     awk -v l="$label" -v kb="$kb" -v raw="$RAW" \
         'BEGIN { printf "%-28s peak %8.1f MB  %.2f x raw\n", l, kb / 1024, kb * 1024 / raw }'
 }
-measure "cold build"
+cold() { rm -rf "$SITE/assets/images" "$SITE/.assetgen-cache.json"; }
+cold; measure "cold build, no videos" --video none
+cold; measure "cold build"
 measure "frame outputs only" --thumb-size 200
-measure "GIF only" --thumb-size 200 --gif-delay 50
+measure "GIF only" --thumb-size 200 --gif-quality 0.99
+measure ".mp4 only" --thumb-size 200 --gif-quality 0.99 --mp4-quality 30
+measure ".webm only" --thumb-size 200 --gif-quality 0.99 --mp4-quality 30 --webm-quality 150

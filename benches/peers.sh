@@ -52,7 +52,7 @@ for stem in "${stems[@]}"; do
   echo "| GIF                          |     bytes | SSIM                |   wall   |   peak    |"
   echo "|------------------------------|-----------|---------------------|----------|-----------|"
   row "assetgen (default)" "$OUT/a.gif" "$BIN" gif -j "$JOBS" -o "$OUT/a.gif" $FRAMES
-  row "assetgen --gif-lossy 0" "$OUT/a0.gif" "$BIN" gif -j "$JOBS" --gif-lossy 0 -o "$OUT/a0.gif" $FRAMES
+  row "assetgen, no loss" "$OUT/a0.gif" "$BIN" gif -j "$JOBS" --gif-quality off --gif-lossy 0 -o "$OUT/a0.gif" $FRAMES
   if command -v gifski >/dev/null; then
     row "gifski --quality 90" "$OUT/g.gif" gifski --quality 90 -o "$OUT/g.gif" $FRAMES
   fi
@@ -135,8 +135,13 @@ for stem in "${stems[@]}"; do
   { echo "---"; echo "images:"; echo "  - image_name: muscles/gif/$stem.gif"; echo "gallery:";
     for i in $(seq 1 16); do echo "  - image_url: muscles/png/$stem-$i.png"; done; echo "---"; } > "$SITE/pages/$stem.md"
 done
-/usr/bin/time -f '%e %M' -o "$OUT/time" "$BIN" build -q -j "$JOBS" --site "$SITE" || true
+# Like for like first (the peers make no videos), then the videos alone.
+/usr/bin/time -f '%e %M' -o "$OUT/time" "$BIN" build -q -j "$JOBS" --video none --site "$SITE" || true
 read -r secs kb < <(tail -1 "$OUT/time")
+/usr/bin/time -f '%e %M' -o "$OUT/vtime" "$BIN" build -q -j "$JOBS" --site "$SITE" || true
+read -r vsecs vkb < <(tail -1 "$OUT/vtime")
+WEBM=$(find "$SITE/assets/images" -name '*.webm' -exec cat {} + | wc -c)
+MP4=$(find "$SITE/assets/images" -name '*.mp4' -exec cat {} + | wc -c)
 P=$(find "$SITE/assets/images" -name '*.png' ! -name '*-thumb.png' -exec cat {} + | wc -c)
 T=$(find "$SITE/assets/images" -name '*-thumb.png' -exec cat {} + | wc -c)
 G=$(find "$SITE/assets/images" -name '*.gif' -exec cat {} + | wc -c)
@@ -145,7 +150,7 @@ echo "### The whole job: every GIF, PNG and thumbnail (-j $JOBS)"
 echo
 echo "| whole job                    |  PNG bytes | thumb bytes |  GIF bytes |   wall   |   peak    |"
 echo "|------------------------------|------------|-------------|------------|----------|-----------|"
-printf '| %-28s | %10s | %11s | %10s | %6s s | %6s MB |\n' "assetgen build" "$P" "$T" "$G" "$secs" "$((kb / 1024))"
+printf '| %-28s | %10s | %11s | %10s | %6s s | %6s MB |\n' "assetgen build --video none" "$P" "$T" "$G" "$secs" "$((kb / 1024))"
 if command -v gifski >/dev/null && command -v oxipng >/dev/null && command -v vipsthumbnail >/dev/null; then
   fresh "$OUT/sh" && mkdir -p "$OUT/sh/t" "$OUT/sh/g"
   cat > "$OUT/pipeline.sh" <<EOS
@@ -161,4 +166,6 @@ EOS
   printf '| %-28s | %10s | %11s | %10s | %6s s | %6s MB |\n' "gifski + vipsthumbnail + oxipng" \
     "$(cat "$OUT"/sh/*.png | wc -c)" "$(cat "$OUT"/sh/t/*.png | wc -c)" "$(cat "$OUT"/sh/g/*.gif | wc -c)" "$secs" "$((kb / 1024))"
 fi
+echo
+echo "The next \`assetgen build\` (default settings) adds the videos: .webm $WEBM bytes, .mp4 $MP4 bytes, in $vsecs s, peak $((vkb / 1024)) MB."
 rm -rf "$OUT"
