@@ -2894,3 +2894,29 @@ fn the_readme_shows_the_example_ci_workflow_as_it_is() {
         "README.md's workflow differs from examples/assets-workflow.yml"
     );
 }
+
+#[test]
+fn dot_folders_are_not_looked_at_unless_included_as_jekyll_does() {
+    let s = Sandbox::gallery_site();
+    // An issue template with front matter and a gallery of nothing.
+    let template = ".github/ISSUE_TEMPLATE/render.md";
+    std::fs::create_dir_all(s.path(".github/ISSUE_TEMPLATE")).unwrap();
+    std::fs::write(
+        s.path(template),
+        "---\nname: A render\ngallery:\n  - image_url: muscles/png/Nothing-1.png\n---\n",
+    )
+    .unwrap();
+    let r = s.run(&["build", "-q", "--dry-run"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(!r.stderr.contains(".github"), "{}", r.stderr);
+
+    let config = std::fs::read_to_string(s.path("_config.yml")).unwrap();
+    std::fs::write(
+        s.path("_config.yml"),
+        format!("{config}\ninclude:\n  - .github\n"),
+    )
+    .unwrap();
+    let r = s.run(&["build", "-q", "--dry-run"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains(template), "{}", r.stderr);
+}

@@ -1,6 +1,7 @@
-//! Reading Jekyll's `_config.yml`: the `assetgen:` settings, and the two
+//! Reading Jekyll's `_config.yml`: the `assetgen:` settings, and the
 //! Jekyll keys assetgen honours (`urlimg` names the output root, `exclude`
-//! hides pages). Every other key belongs to Jekyll and is ignored.
+//! hides pages, `include` shows dot-folders). Every other key belongs to
+//! Jekyll and is ignored.
 //!
 //! Errors say where: `_config.yml:34:11: assetgen.gif_delay: ...`, with
 //! the line and column serde-saphyr's spans give.
@@ -21,6 +22,9 @@ pub struct SiteConfig {
     pub urlimg: Option<String>,
     /// Jekyll's `exclude:` list: pages under these are not discovered.
     pub exclude: Vec<String>,
+    /// Jekyll's `include:` list: dot-files and dot-folders named here are
+    /// looked at after all.
+    pub include: Vec<String>,
     /// The `assetgen:` mapping.
     pub overrides: Overrides,
 }
@@ -106,6 +110,8 @@ struct RawConfig {
     #[serde(default)]
     exclude: Option<Vec<String>>,
     #[serde(default)]
+    include: Option<Vec<String>>,
+    #[serde(default)]
     assetgen: Option<Spanned<Section>>,
 }
 
@@ -135,6 +141,7 @@ impl SiteConfig {
         let raw = raw.unwrap_or(RawConfig {
             urlimg: None,
             exclude: None,
+            include: None,
             assetgen: None,
         });
         let mut overrides = Overrides::default();
@@ -173,6 +180,7 @@ impl SiteConfig {
         Ok(SiteConfig {
             urlimg: raw.urlimg,
             exclude: raw.exclude.unwrap_or_default(),
+            include: raw.include.unwrap_or_default(),
             overrides,
         })
     }

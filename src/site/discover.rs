@@ -1,6 +1,7 @@
 //! Finding the pages: every `.md`, `.markdown` or `.html` file under the
 //! root whose first line is `---`, except where Jekyll would not look
-//! (its own folders, `exclude:`) and the image folders themselves.
+//! (its own folders, `exclude:`, names starting with a dot unless
+//! `include:` names them) and the image folders themselves.
 //! Symlinks are not followed (a linked folder could lead out of the site),
 //! and a file is opened to look for the fence only when it is a regular
 //! file: a FIFO named `page.md` would otherwise block the walk forever.
@@ -132,6 +133,20 @@ impl Site {
             return true;
         }
         let rel_str = rel.to_string_lossy().replace('\\', "/");
+        // Jekyll leaves out dot-files and dot-folders (`.github/`'s issue
+        // templates have front matter too) unless `include:` names them.
+        let hidden = rel
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with('.'));
+        if hidden
+            && !self
+                .config
+                .include
+                .iter()
+                .any(|pattern| exclude_matches(pattern, &rel_str))
+        {
+            return true;
+        }
         self.config
             .exclude
             .iter()
