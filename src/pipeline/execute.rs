@@ -150,7 +150,10 @@ fn build_page(
         sink,
         progress,
     };
-    let (made, animation_made) = if opts.dry_run {
+    // A gallery over the pixel budget is refused, by a dry run as by a build.
+    let (made, animation_made) = if cx.over_budget(&sources) {
+        (vec![false; page.frames.len()], false)
+    } else if opts.dry_run {
         list_page(&cx, sources)
     } else {
         make_page(&cx, sources)
@@ -226,9 +229,6 @@ fn make_page(cx: &PageRun<'_>, sources: Sources) -> (Vec<bool>, bool) {
         progress,
         ..
     } = *cx;
-    if cx.over_budget(&sources) {
-        return (vec![false; page.frames.len()], false);
-    }
     let animation_needed = cx.animation_needed();
     let results: Vec<Result<Option<Rgba8>>> = page
         .frames
@@ -289,9 +289,6 @@ fn list_page(cx: &PageRun<'_>, sources: Sources) -> (Vec<bool>, bool) {
         progress,
         ..
     } = *cx;
-    if cx.over_budget(&sources) {
-        return (vec![false; page.frames.len()], false);
-    }
     let list = |o: &OutputState| {
         if o.is_fresh() {
             sink.up_to_date(&o.path);
