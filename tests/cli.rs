@@ -61,12 +61,7 @@ impl Sandbox {
     /// One gallery with its renders in the output root, as the real site
     /// keeps them (`source: assets/images`); `setting` is added to the config.
     fn in_place_site_with(setting: &str) -> Sandbox {
-        let s = Sandbox::gallery_site();
-        std::fs::remove_file(s.path(GALLERIES[1].0)).unwrap();
-        for n in 1..=16 {
-            let other = format!("assets-src/muscles/png/{}-{n}.png", GALLERIES[1].1);
-            std::fs::remove_file(s.path(&other)).unwrap();
-        }
+        let s = one_gallery_site();
         std::fs::create_dir_all(s.path("assets/images")).unwrap();
         std::fs::rename(
             s.path("assets-src/muscles"),
@@ -1225,22 +1220,6 @@ fn one_gallery_site() -> Sandbox {
     s
 }
 
-/// [`one_gallery_site`] in place: the renders sit in the output root, as
-/// on the real site.
-fn in_place_site() -> Sandbox {
-    let s = one_gallery_site();
-    std::fs::create_dir_all(s.path("assets/images")).unwrap();
-    std::fs::rename(
-        s.path("assets-src/muscles"),
-        s.path("assets/images/muscles"),
-    )
-    .unwrap();
-    let mut config = std::fs::read_to_string(s.path("_config.yml")).unwrap();
-    config.push_str("\nassetgen:\n  source: assets/images\n  png_effort: 0\n");
-    std::fs::write(s.path("_config.yml"), config).unwrap();
-    s
-}
-
 /// Temporary files of assetgen anywhere in the sandbox.
 fn temp_files(s: &Sandbox) -> Vec<String> {
     s.files("")
@@ -1321,7 +1300,7 @@ fn commands_never_write_over_their_own_inputs() {
 
 #[test]
 fn no_output_is_written_over_a_render_a_page_lists() {
-    let s = in_place_site();
+    let s = Sandbox::in_place_site();
     let png = "assets/images/muscles/png";
     // Page B's render is named as page A's thumbnail of frame 1 would be,
     // page C's as page A's GIF (a PNG named .gif is a render all the same).
