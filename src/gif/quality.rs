@@ -64,13 +64,13 @@ const TRIAL_PIXELS: usize = 1 << 18;
 struct Sample {
     /// SSIM sum and count of the whole frame shown exactly (level 0).
     base: (f64, u64),
-    tiles: Vec<SampleTile>,
-    /// Window count of all tiles, those trialled or not.
-    tile_windows: u64,
     /// The tiles trials compress: those where some pixel may take error
     /// (elsewhere a trial shows exactly what level 0 shows), thinned
     /// evenly to the pixel budget.
-    trialled: Vec<usize>,
+    tiles: Vec<SampleTile>,
+    /// SSIM window count of all the frame's sample tiles, those trialled
+    /// or not.
+    tile_windows: u64,
     /// How many tiles each trialled one stands for.
     weight: f64,
 }
@@ -144,11 +144,40 @@ fn prepare(ctx: &Ctx<'_>) -> Vec<Sample> {
             let whole = prepare_tile(ctx, f, 0..ctx.width, 0..ctx.height, false, true);
             let base = exact_ssim(ctx, &whole.indices, &whole.rgb, ctx.width);
             drop(whole);
-            let tiles: Vec<SampleTile> = rects
+            // Which tiles could lose anything needs every tile's masking;
+            // the rest (colours, exact SSIM, the previous frame) only
+            // the tiles a trial compresses.
+            let masked: Vec<Tile> = rects
                 .par_iter()
-                .map(|(cols, rows)| {
-                    let cur = prepare_tile(ctx, f, cols.clone(), rows.clone(), true, true);
+                .map(|(cols, rows)| prepare_tile(ctx, f, cols.clone(), rows.clone(), true, false))
+                .collect();
+            let active: Vec<usize> = (0..masked.len())
+                .filter(|&i| masked[i].masking.iter().any(|&m| m > 0))
+                .collect();
+            let take = if rects.len() == 1 {
+                active.len()
+            } else {
+                active.len().min(budget_tiles)
+            };
+            let trialled: Vec<usize> = (0..take).map(|i| active[i * active.len() / take]).collect();
+            let weight = if take > 0 {
+                active.len() as f64 / take as f64
+            } else {
+                0.0
+            };
+            let mut masked = masked;
+            let jobs: Vec<(usize, Vec<u8>)> = trialled
+                .iter()
+                .map(|&i| (i, std::mem::take(&mut masked[i].masking)))
+                .collect();
+            drop(masked);
+            let tiles: Vec<SampleTile> = jobs
+                .into_par_iter()
+                .map(|(i, masking)| {
+                    let (cols, rows) = &rects[i];
+                    let mut cur = prepare_tile(ctx, f, cols.clone(), rows.clone(), false, true);
                     let exact = exact_ssim(ctx, &cur.indices, &cur.rgb, cols.len());
+                    cur.masking = masking;
                     SampleTile {
                         prev: (f > 0).then(|| {
                             prepare_tile(ctx, f - 1, cols.clone(), rows.clone(), false, false)
@@ -160,25 +189,13 @@ fn prepare(ctx: &Ctx<'_>) -> Vec<Sample> {
                     }
                 })
                 .collect();
-            let active: Vec<usize> = (0..tiles.len())
-                .filter(|&i| tiles[i].cur.masking.iter().any(|&m| m > 0))
-                .collect();
-            let take = if tiles.len() == 1 {
-                active.len()
-            } else {
-                active.len().min(budget_tiles)
-            };
-            let trialled: Vec<usize> = (0..take).map(|i| active[i * active.len() / take]).collect();
-            let weight = if take > 0 {
-                active.len() as f64 / take as f64
-            } else {
-                0.0
-            };
             Sample {
                 base,
-                tile_windows: tiles.iter().map(|t| t.exact.1).sum(),
+                tile_windows: rects
+                    .iter()
+                    .map(|(cols, rows)| ssim::windows(cols.len(), rows.len()))
+                    .sum(),
                 tiles,
-                trialled,
                 weight,
             }
         })
@@ -190,7 +207,7 @@ fn prepare(ctx: &Ctx<'_>) -> Vec<Sample> {
 /// and the compressed bytes.
 fn trial(ctx: &Ctx<'_>, sample: &Sample, ramp: &Ramp) -> (f64, usize) {
     let t = ctx.transparent;
-    let tiles: Vec<&SampleTile> = sample.trialled.iter().map(|&i| &sample.tiles[i]).collect();
+    let tiles = &sample.tiles;
     let n: usize = tiles.iter().map(|s| s.cur.indices.len()).sum();
     let (mut pixels, mut alt, mut limits, mut prev_all) = (
         Vec::with_capacity(n),
@@ -198,7 +215,7 @@ fn trial(ctx: &Ctx<'_>, sample: &Sample, ramp: &Ramp) -> (f64, usize) {
         Vec::with_capacity(n),
         Vec::with_capacity(n),
     );
-    for tile in &tiles {
+    for tile in tiles {
         for (i, &c) in tile.cur.indices.iter().enumerate() {
             let s = tile.prev.as_ref().map_or(t, |p| p[i]);
             let limit = ramp.at(tile.cur.masking[i]);
@@ -224,7 +241,7 @@ fn trial(ctx: &Ctx<'_>, sample: &Sample, ramp: &Ramp) -> (f64, usize) {
     };
     let bytes = lzw::compress_shown(&pixels, Some(&alt), Some(lossy), &mut shown).len();
     let (mut lost, mut at) = (0.0, 0usize);
-    for tile in &tiles {
+    for tile in tiles {
         let len = tile.cur.indices.len();
         let rgb: Vec<u8> = (at..at + len)
             .flat_map(|i| {
@@ -253,7 +270,7 @@ fn measure(ctx: &Ctx<'_>, samples: &[Sample], level: u16) -> (f64, usize) {
     let results: Vec<(f64, usize)> = samples
         .par_iter()
         .map(|s| {
-            if ramp.is_exact() || s.trialled.is_empty() {
+            if ramp.is_exact() || s.tiles.is_empty() {
                 (0.0, 0)
             } else {
                 let (lost, bytes) = trial(ctx, s, &ramp);
