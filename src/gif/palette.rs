@@ -7,7 +7,7 @@
 //! colours fill a handful of those bins and the palette came out with 62
 //! colours (Back-Scapularis) or 137 (Leg-Gastrocnemius) of the 255 allowed.
 //! Here the palette is built from a fixed-size, deterministic sample of
-//! the visible pixels (k-means only ever looks at 2^18 samples anyway),
+//! the visible pixels (k-means looks at only 2^16 of them anyway),
 //! binned over the sample's own Oklab range, so every palette entry is used.
 //!
 //! [`ColorCache`] memoises the two things asked of each distinct colour,
@@ -29,7 +29,7 @@ use crate::image::decode::Rgba8;
 use crate::settings::Rgb;
 
 /// About how many pixels the palette is built from. Wu's histogram
-/// and k-means (which samples 2^18 of them) see no difference above this
+/// and k-means (which samples 2^16 of them) see no difference above this
 /// on the example renders, and it bounds memory and time for any input.
 const SAMPLE: usize = 1 << 20;
 
