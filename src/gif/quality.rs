@@ -145,39 +145,43 @@ fn prepare(ctx: &Ctx<'_>) -> Vec<Sample> {
             let base = exact_ssim(ctx, &whole.indices, &whole.rgb, ctx.width);
             drop(whole);
             // Which tiles could lose anything needs every tile's masking;
-            // the rest (colours, exact SSIM, the previous frame) only
-            // the tiles a trial compresses.
-            let masked: Vec<Tile> = rects
+            // the exact score and the previous frame only the tiles a
+            // trial compresses.
+            let mut prepared: Vec<Option<Tile>> = rects
                 .par_iter()
-                .map(|(cols, rows)| prepare_tile(ctx, f, cols.clone(), rows.clone(), true, false))
+                .map(|(cols, rows)| {
+                    Some(prepare_tile(ctx, f, cols.clone(), rows.clone(), true, true))
+                })
                 .collect();
-            let active: Vec<usize> = (0..masked.len())
-                .filter(|&i| masked[i].masking.iter().any(|&m| m > 0))
+            let active: Vec<usize> = (0..prepared.len())
+                .filter(|&i| {
+                    prepared[i]
+                        .as_ref()
+                        .is_some_and(|t| t.masking.iter().any(|&m| m > 0))
+                })
                 .collect();
             let take = if rects.len() == 1 {
                 active.len()
             } else {
                 active.len().min(budget_tiles)
             };
-            let trialled: Vec<usize> = (0..take).map(|i| active[i * active.len() / take]).collect();
             let weight = if take > 0 {
                 active.len() as f64 / take as f64
             } else {
                 0.0
             };
-            let mut masked = masked;
-            let jobs: Vec<(usize, Vec<u8>)> = trialled
-                .iter()
-                .map(|&i| (i, std::mem::take(&mut masked[i].masking)))
+            let trialled: Vec<(usize, Tile)> = (0..take)
+                .filter_map(|i| {
+                    let at = active[i * active.len() / take];
+                    prepared[at].take().map(|t| (at, t))
+                })
                 .collect();
-            drop(masked);
-            let tiles: Vec<SampleTile> = jobs
+            drop(prepared);
+            let tiles: Vec<SampleTile> = trialled
                 .into_par_iter()
-                .map(|(i, masking)| {
+                .map(|(i, cur)| {
                     let (cols, rows) = &rects[i];
-                    let mut cur = prepare_tile(ctx, f, cols.clone(), rows.clone(), false, true);
                     let exact = exact_ssim(ctx, &cur.indices, &cur.rgb, cols.len());
-                    cur.masking = masking;
                     SampleTile {
                         prev: (f > 0).then(|| {
                             prepare_tile(ctx, f - 1, cols.clone(), rows.clone(), false, false)
