@@ -42,7 +42,7 @@ mod remap;
 mod tests;
 mod tolerance;
 
-use std::borrow::Cow;
+use std::borrow::{Borrow, Cow};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
@@ -101,13 +101,14 @@ pub struct GifStats {
 }
 
 /// Encodes `frames` (all the same size) as one looping animated GIF.
-pub fn encode(frames: &[Rgba8], opts: &Settings) -> Result<Vec<u8>, GifError> {
+/// They may be owned or shared (`&[Rgba8]`, `&[Arc<Rgba8>]`).
+pub fn encode<F: Borrow<Rgba8>>(frames: &[F], opts: &Settings) -> Result<Vec<u8>, GifError> {
     encode_with_stats(frames, opts).map(|(bytes, _)| bytes)
 }
 
 /// [`encode`], also saying what it did.
-pub fn encode_with_stats(
-    frames: &[Rgba8],
+pub fn encode_with_stats<F: Borrow<Rgba8>>(
+    frames: &[F],
     opts: &Settings,
 ) -> Result<(Vec<u8>, GifStats), GifError> {
     with_context(frames, opts, |ctx| encode_in(ctx, opts))?
@@ -172,11 +173,12 @@ fn encode_in(ctx: &Ctx<'_>, opts: &Settings) -> Result<(Vec<u8>, GifStats), GifE
 
 /// Checks and resizes the frames, builds the palette and the lookups, and
 /// runs `f` with them.
-pub(crate) fn with_context<T>(
-    frames: &[Rgba8],
+pub(crate) fn with_context<T, F: Borrow<Rgba8>>(
+    frames: &[F],
     opts: &Settings,
     f: impl FnOnce(&Ctx<'_>) -> T,
 ) -> Result<T, GifError> {
+    let frames: Vec<&Rgba8> = frames.iter().map(Borrow::borrow).collect();
     let first = frames.first().ok_or(GifError::NoFrames)?;
     let size = first.dimensions();
     if let Some((index, f)) = frames
@@ -198,15 +200,18 @@ pub(crate) fn with_context<T>(
         return Err(GifError::TooLarge(width, height));
     }
     // Resized frames are made once: every later pass reads them.
-    let frames: Cow<[Rgba8]> = if (width, height) == size {
-        Cow::Borrowed(frames)
+    let resized: Vec<Rgba8> = if (width, height) == size {
+        Vec::new()
     } else {
-        Cow::Owned(
-            frames
-                .par_iter()
-                .map(|f| resize::resize(f, width, height).map_err(GifError::Encode))
-                .collect::<Result<_, _>>()?,
-        )
+        frames
+            .par_iter()
+            .map(|f| resize::resize(f, width, height).map_err(GifError::Encode))
+            .collect::<Result<_, _>>()?
+    };
+    let frames: Vec<&Rgba8> = if resized.is_empty() {
+        frames
+    } else {
+        resized.iter().collect()
     };
 
     let start = Instant::now();
@@ -239,7 +244,7 @@ pub(crate) fn with_context<T>(
 
 /// Everything the per-frame stages share.
 pub(crate) struct Ctx<'a> {
-    pub(crate) frames: &'a [Rgba8],
+    pub(crate) frames: &'a [&'a Rgba8],
     pub(crate) width: usize,
     pub(crate) height: usize,
     pub(crate) matte: Rgb,

@@ -57,7 +57,7 @@ pub(crate) fn matte_pixel(p: &[u8], matte: Rgb) -> Option<[u8; 3]> {
 /// row, from an offset that changes pseudo-randomly from row to row (so
 /// the sample follows no grid that could alias with the image, while
 /// memory is still read in order). Deterministic.
-fn sample(frames: &[Rgba8], matte: Rgb) -> Vec<Srgb<u8>> {
+fn sample(frames: &[&Rgba8], matte: Rgb) -> Vec<Srgb<u8>> {
     let Some(first) = frames.first() else {
         return Vec::new();
     };
@@ -89,7 +89,7 @@ fn hash(x: u32) -> u32 {
 
 /// The shared palette (at most `colors - 1` entries, one index being kept
 /// for transparency) from a sample of every frame's visible pixels.
-pub(crate) fn build(frames: &[Rgba8], colors: u16, matte: Rgb) -> Vec<[u8; 3]> {
+pub(crate) fn build(frames: &[&Rgba8], colors: u16, matte: Rgb) -> Vec<[u8; 3]> {
     let pixels = sample(frames, matte);
     let size = usize::from(colors.saturating_sub(1).clamp(1, 255));
     // Colours that cover a large share of the picture (backgrounds, with
@@ -351,7 +351,7 @@ mod tests {
             })
             .collect();
         let frame = Rgba8::new(200, 200, px);
-        let palette = build(&[frame], 256, Rgb::WHITE);
+        let palette = build(&[&frame], 256, Rgb::WHITE);
         assert!(palette.len() > 200, "{} colours", palette.len());
     }
 

@@ -355,8 +355,8 @@ pub(crate) fn choose_level(ctx: &Ctx<'_>, goal: f64, max_level: u16) -> Found {
 
 /// The search's estimate (mean SSIM and trial bytes) at each level, for
 /// benchmarks comparing it with the real encode.
-pub fn estimate_curve(
-    frames: &[crate::image::decode::Rgba8],
+pub fn estimate_curve<F: std::borrow::Borrow<crate::image::decode::Rgba8>>(
+    frames: &[F],
     opts: &crate::settings::Settings,
     levels: &[u16],
 ) -> Vec<(u16, f64, usize)> {
