@@ -2,6 +2,7 @@
 //! PNG copies (lossless, or opt-in palette) and thumbnails.
 
 pub mod decode;
+pub mod frames;
 pub mod lossy;
 pub mod png;
 pub mod resize;

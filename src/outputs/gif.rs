@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use super::{encoder, GalleryOutput, Output};
-use crate::image::decode::Rgba8;
+use crate::image::frames::Frames;
 use crate::kind::Kind;
 use crate::settings::Settings;
 
@@ -28,7 +28,9 @@ impl Output for Gif {
 }
 
 impl GalleryOutput for Gif {
-    fn make(&self, frames: &[Rgba8], settings: &Settings) -> Result<Vec<u8>, String> {
-        crate::gif::encode(frames, settings).map_err(|e| e.to_string())
+    /// The GIF needs every frame at once (the palette and the quality
+    /// search read them all before the first is written).
+    fn make(&self, frames: &Frames, settings: &Settings) -> Result<Vec<u8>, String> {
+        crate::gif::encode(&frames.take_all()?, settings).map_err(|e| e.to_string())
     }
 }

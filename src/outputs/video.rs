@@ -10,7 +10,7 @@
 use std::path::{Path, PathBuf};
 
 use super::{GalleryOutput, Output};
-use crate::image::decode::Rgba8;
+use crate::image::frames::Frames;
 use crate::kind::Kind;
 use crate::settings::Settings;
 
@@ -43,13 +43,17 @@ impl Output for Webm {
 
 impl GalleryOutput for Webm {
     #[cfg(feature = "webm")]
-    fn make(&self, frames: &[Rgba8], settings: &Settings) -> Result<Vec<u8>, String> {
+    fn make(&self, frames: &Frames, settings: &Settings) -> Result<Vec<u8>, String> {
         crate::video::encode_webm(frames, settings)
     }
 
     #[cfg(not(feature = "webm"))]
-    fn make(&self, _: &[Rgba8], _: &Settings) -> Result<Vec<u8>, String> {
+    fn make(&self, _: &Frames, _: &Settings) -> Result<Vec<u8>, String> {
         Err("this assetgen was built without the `webm` feature".into())
+    }
+
+    fn streams_frames(&self) -> bool {
+        true
     }
 }
 
@@ -76,12 +80,16 @@ impl Output for Mp4 {
 
 impl GalleryOutput for Mp4 {
     #[cfg(feature = "mp4")]
-    fn make(&self, frames: &[Rgba8], settings: &Settings) -> Result<Vec<u8>, String> {
+    fn make(&self, frames: &Frames, settings: &Settings) -> Result<Vec<u8>, String> {
         crate::video::encode_mp4(frames, settings)
     }
 
     #[cfg(not(feature = "mp4"))]
-    fn make(&self, _: &[Rgba8], _: &Settings) -> Result<Vec<u8>, String> {
+    fn make(&self, _: &Frames, _: &Settings) -> Result<Vec<u8>, String> {
         Err("this assetgen was built without the `mp4` feature".into())
+    }
+
+    fn streams_frames(&self) -> bool {
+        true
     }
 }

@@ -18,6 +18,7 @@ use rayon::prelude::*;
 
 use crate::error::{Error, Result};
 use crate::image::decode::{decode_png, Rgba8};
+use crate::image::frames::Frames;
 use crate::outputs;
 use crate::pipeline::cache::Cache;
 use crate::pipeline::fresh::{
@@ -382,24 +383,30 @@ fn build_animation(
         return false;
     }
     let s = &site.settings;
-    let gallery_outputs = outputs::gallery_outputs(s);
-    // The gallery outputs of one page are independent: make them side by side.
-    let results: Vec<Result<()>> = gallery_outputs
-        .par_iter()
-        .zip(&state.outputs)
-        .map(|(output, o)| {
-            if o.is_fresh() {
-                sink.up_to_date(&o.path);
-                return Ok(());
-            }
+    let mut stale = Vec::new();
+    for (output, o) in outputs::gallery_outputs(s).into_iter().zip(&state.outputs) {
+        if o.is_fresh() {
+            sink.up_to_date(&o.path);
+        } else {
+            stale.push((output, o));
+        }
+    }
+    // Each stale output takes the frames once; they go as soon as all have.
+    let Some(frames) = Frames::new(frames, stale.len()) else {
+        return false; // no frames: planning gives such a page no animation
+    };
+    let results = outputs::make_gallery(
+        &stale,
+        |(output, _)| *output,
+        |(output, o)| {
             site.check_on_disk(&o.path, &page.page)?;
             let bytes = output.make(&frames, s).map_err(|message| Error::Encode {
                 path: o.path.clone(),
                 message,
             })?;
             sink.write(o, &bytes, &page.page, None)
-        })
-        .collect();
+        },
+    );
     let mut ok = true;
     for e in results.into_iter().filter_map(Result::err) {
         sink.error(&e);

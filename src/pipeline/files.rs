@@ -13,6 +13,7 @@ use rayon::prelude::*;
 
 use crate::error::{Error, Result};
 use crate::image::decode::{decode_png, png_size, read_png, Rgba8};
+use crate::image::frames::Frames;
 use crate::kind::Kind;
 use crate::outputs::{self, GalleryOutput};
 use crate::pipeline::validate::{check_frame_sizes, check_pixel_budget};
@@ -63,7 +64,7 @@ pub fn animation_from_files(
         }
     }
     let decoded = read_frames(frames, settings.gallery_megapixels, out)?;
-    write_animations(&decoded, out, settings)
+    write_animations(decoded, out, settings)
 }
 
 /// One file named twice (`a.png`, `./a.png`, or a symlink to it).
@@ -79,7 +80,7 @@ fn input_at<'a>(out: &Path, inputs: &'a [PathBuf]) -> Option<&'a PathBuf> {
 
 /// Makes a gallery output of `kind` from decoded frames and writes it to `out`.
 pub fn write_animation(
-    frames: &[Rgba8],
+    frames: Vec<Rgba8>,
     kind: Kind,
     out: &Path,
     settings: &Settings,
@@ -89,6 +90,48 @@ pub fn write_animation(
             path: out.to_path_buf(),
             message: format!("{kind} is not made from a whole gallery"),
         })?;
+    write_one(output, &shared(frames, 1, out)?, out, settings)
+}
+
+/// Makes every gallery output the settings ask for (the GIF at `out`, and
+/// the videos beside it, named by the same rules as in a build) from
+/// decoded frames, letting go of each frame once all have read it (see
+/// [`outputs::make_gallery`]). Returns each file written with its size.
+pub fn write_animations(
+    frames: Vec<Rgba8>,
+    out: &Path,
+    settings: &Settings,
+) -> Result<Vec<(PathBuf, u64)>> {
+    let wanted = outputs::gallery_outputs(settings);
+    let frames = shared(frames, wanted.len(), out)?;
+    outputs::make_gallery(
+        &wanted,
+        |o| *o,
+        |o| {
+            let path = o.name(out);
+            let bytes = write_one(*o, &frames, &path, settings)?;
+            Ok((path, bytes))
+        },
+    )
+    .into_iter()
+    .collect()
+}
+
+/// The frames, shared by `readers` outputs; an error naming `out` when
+/// there are none or their sizes differ.
+fn shared(frames: Vec<Rgba8>, readers: usize, out: &Path) -> Result<Frames> {
+    Frames::new(frames, readers).ok_or_else(|| Error::Encode {
+        path: out.to_path_buf(),
+        message: "needs frames, all of one size".into(),
+    })
+}
+
+fn write_one(
+    output: &dyn GalleryOutput,
+    frames: &Frames,
+    out: &Path,
+    settings: &Settings,
+) -> Result<u64> {
     let bytes = output
         .make(frames, settings)
         .map_err(|message| Error::Encode {
@@ -97,24 +140,6 @@ pub fn write_animation(
         })?;
     write_atomic(out, &bytes, out)?;
     Ok(bytes.len() as u64)
-}
-
-/// Makes every gallery output the settings ask for (the GIF at `out`, and
-/// the videos beside it, named by the same rules as in a build) from
-/// decoded frames, side by side. Returns each file written with its size.
-pub fn write_animations(
-    frames: &[Rgba8],
-    out: &Path,
-    settings: &Settings,
-) -> Result<Vec<(PathBuf, u64)>> {
-    outputs::gallery_outputs(settings)
-        .par_iter()
-        .map(|o| {
-            let path = o.name(out);
-            let bytes = write_animation(frames, o.kind(), &path, settings)?;
-            Ok((path, bytes))
-        })
-        .collect()
 }
 
 /// One file converted by [`convert_files`]: where it went and its size.

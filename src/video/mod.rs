@@ -35,7 +35,7 @@ mod mp4;
 mod webm;
 mod yuv;
 
-use crate::image::decode::Rgba8;
+use crate::image::frames::Frames;
 use crate::image::resize;
 use crate::settings::Settings;
 use yuv::{Rgb, Yuv420};
@@ -43,21 +43,20 @@ use yuv::{Rgb, Yuv420};
 /// The size the videos are shown at: `video_width` (height keeping the
 /// aspect ratio), else the frames' own size. Odd sizes are padded to even
 /// inside the stream and cropped back by the container.
-pub fn shown_size(frames: &[Rgba8], settings: &Settings) -> Option<(u32, u32)> {
-    let first = frames.first()?;
-    let size = first.dimensions();
-    Some(match settings.video_width {
-        Some(w) if w != size.0 => resize::fit_width(size.0, size.1, w),
-        _ => size,
-    })
+pub fn shown_size((width, height): (u32, u32), settings: &Settings) -> (u32, u32) {
+    match settings.video_width {
+        Some(w) if w != width => resize::fit_width(width, height, w),
+        _ => (width, height),
+    }
 }
 
-/// The frames as the encoders take them: each resized, flattened on the
-/// matte and converted when the encoder asks for it, so a video in
-/// flight holds one frame's YUV planes beside the encoder's own, not the
-/// whole gallery's (16 frames of 2048x2048 are 100 MB as 4:2:0, per video).
+/// The frames as the encoders take them: each taken from the shared
+/// frames, resized, flattened on the matte and converted when the encoder
+/// asks for it, so a video in flight holds one frame's YUV planes beside
+/// the encoder's own, not the whole gallery's (16 frames of 2048x2048 are
+/// 100 MB as 4:2:0, per video), and the RGBA frames it has passed can go.
 pub(crate) struct Source<'a> {
-    frames: &'a [Rgba8],
+    frames: &'a Frames,
     /// The size shown (before padding to even).
     pub width: u32,
     pub height: u32,
@@ -65,8 +64,8 @@ pub(crate) struct Source<'a> {
 }
 
 impl<'a> Source<'a> {
-    fn new(frames: &'a [Rgba8], settings: &Settings) -> Result<Source<'a>, String> {
-        let (width, height) = shown_size(frames, settings).ok_or("no frames")?;
+    fn new(frames: &'a Frames, settings: &Settings) -> Result<Source<'a>, String> {
+        let (width, height) = shown_size(frames.dimensions(), settings);
         if width < 2 || height < 2 {
             return Err(format!(
                 "{width}x{height} is too small for a video (2x2 at least)"
@@ -93,14 +92,15 @@ impl<'a> Source<'a> {
         self.frames.is_empty()
     }
 
-    /// The frames, converted one by one as they are taken.
+    /// The frames, taken and converted one by one as the encoder asks.
     pub fn yuv(&self) -> impl Iterator<Item = anyhow::Result<Yuv420>> + '_ {
         let size = (self.width, self.height);
-        self.frames.iter().map(move |f| {
+        (0..self.frames.len()).map(move |i| {
+            let f = self.frames.take(i).map_err(anyhow::Error::msg)?;
             let rgb = if f.dimensions() == size {
-                Rgb::on_matte(f, self.matte)
+                Rgb::on_matte(&f, self.matte)
             } else {
-                let resized = resize::resize(f, size.0, size.1).map_err(anyhow::Error::msg)?;
+                let resized = resize::resize(&f, size.0, size.1).map_err(anyhow::Error::msg)?;
                 Rgb::on_matte(&resized, self.matte)
             };
             Ok(Yuv420::from_rgb_bt709(&rgb))
@@ -110,7 +110,7 @@ impl<'a> Source<'a> {
 
 /// The H.264 `.mp4`.
 #[cfg(feature = "mp4")]
-pub fn encode_mp4(frames: &[Rgba8], settings: &Settings) -> Result<Vec<u8>, String> {
+pub fn encode_mp4(frames: &Frames, settings: &Settings) -> Result<Vec<u8>, String> {
     let source = Source::new(frames, settings)?;
     let h264 = h264::H264Settings {
         qp: settings.mp4_quality,
@@ -127,7 +127,7 @@ pub fn encode_mp4(frames: &[Rgba8], settings: &Settings) -> Result<Vec<u8>, Stri
 
 /// The AV1 `.webm`.
 #[cfg(feature = "webm")]
-pub fn encode_webm(frames: &[Rgba8], settings: &Settings) -> Result<Vec<u8>, String> {
+pub fn encode_webm(frames: &Frames, settings: &Settings) -> Result<Vec<u8>, String> {
     let source = Source::new(frames, settings)?;
     let (width, height) = (source.width, source.height);
     let av1 = av1::Av1Settings {
