@@ -182,7 +182,10 @@ mod tests {
         let at = |e: &str| events.iter().position(|x| x == e);
         let gif_end = at("end gif").expect("the GIF was made");
         for video in ["start webm", "start mp4"] {
-            assert!(at(video) > Some(gif_end), "{video} before the GIF ended: {events:?}");
+            assert!(
+                at(video) > Some(gif_end),
+                "{video} before the GIF ended: {events:?}"
+            );
         }
     }
 

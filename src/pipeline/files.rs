@@ -126,6 +126,7 @@ fn shared(frames: Vec<Rgba8>, readers: usize, out: &Path) -> Result<Frames> {
     })
 }
 
+/// Makes one gallery output from the shared frames and writes it to `out`.
 fn write_one(
     output: &dyn GalleryOutput,
     frames: &Frames,
