@@ -33,6 +33,14 @@ fn every_pngsuite_image_survives_every_stage() {
             image.width as usize * image.height as usize * 4,
             "{name}"
         );
+        // Every colour type and depth reaches RGBA8 as the high byte of
+        // the exact 16-bit decode (grey spread to RGB, alpha 255 if none).
+        let (_, _, exact) = decode_png_exact(&bytes).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let high: Vec<u8> = exact.iter().map(|&v| (v >> 8) as u8).collect();
+        assert!(
+            image.pixels == high,
+            "{name}: 8-bit decode differs from the exact one"
+        );
 
         let optimised =
             optimize_png(&bytes, &Settings::default()).unwrap_or_else(|e| panic!("{name}: {e}"));
