@@ -112,18 +112,23 @@ fn to_rgba8(buf: Vec<u8>, color: png::ColorType) -> Option<Vec<u8>> {
     use png::ColorType::*;
     Some(match color {
         Rgba => buf,
-        Rgb => buf
-            .chunks_exact(3)
-            .flat_map(|p| [p[0], p[1], p[2], 255])
-            .collect(),
-        GrayscaleAlpha => buf
-            .chunks_exact(2)
-            .flat_map(|p| [p[0], p[0], p[0], p[1]])
-            .collect(),
-        Grayscale => buf.iter().flat_map(|&g| [g, g, g, 255]).collect(),
+        Rgb => expand(&buf, 3, |p, o| o[..3].copy_from_slice(p)),
+        GrayscaleAlpha => expand(&buf, 2, |p, o| o.copy_from_slice(&[p[0], p[0], p[0], p[1]])),
+        Grayscale => expand(&buf, 1, |p, o| o[..3].fill(p[0])),
         // EXPAND turns palettes into RGB(A); seeing one here is a png crate change.
         Indexed => return None,
     })
+}
+
+/// Pixels of `n` samples to RGBA, opaque unless `f` says otherwise. Written
+/// into a buffer of the final size: collecting a `flat_map` cannot know
+/// that size and grows as it goes.
+fn expand(buf: &[u8], n: usize, f: impl Fn(&[u8], &mut [u8])) -> Vec<u8> {
+    let mut out = vec![255u8; buf.len() / n * 4];
+    for (o, p) in out.chunks_exact_mut(4).zip(buf.chunks_exact(n)) {
+        f(p, o);
+    }
+    out
 }
 
 /// Decodes PNG bytes at full precision, as 16-bit RGBA, to compare two
