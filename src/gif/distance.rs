@@ -75,6 +75,12 @@ impl Distances {
         &self.near[usize::from(a)][..usize::from(n)]
     }
 
+    /// Whether any entry other than `a` is within `limit` of it.
+    #[inline]
+    pub(crate) fn any_within(&self, a: u8, limit: u8) -> bool {
+        self.reach[usize::from(a) * 256 + usize::from(limit)] > 0
+    }
+
     /// Whether `have` may be shown for a pixel that should show `want`
     /// and may be off by `limit` (at most 254).
     #[inline]

@@ -94,6 +94,31 @@ fn compress_into(
 ) -> Vec<u8> {
     let alt = alt.filter(|a| a.len() == pixels.len()).unwrap_or(pixels);
     let lossy = lossy.filter(|l| l.limits.len() == pixels.len());
+    // A limit closer than any other palette entry to the pixel's colour
+    // accepts nothing more than a limit of 0, and 0 is what lets the search
+    // take its exact, one-lookup steps: cut such limits to 0 once here.
+    let useful: Vec<u8>;
+    let lossy = match lossy {
+        Some(l) => {
+            useful = l
+                .limits
+                .iter()
+                .zip(alt)
+                .map(|(&limit, &a)| {
+                    if l.tolerance.any_within(a, limit) {
+                        limit
+                    } else {
+                        0
+                    }
+                })
+                .collect();
+            Some(Lossy {
+                tolerance: l.tolerance,
+                limits: &useful,
+            })
+        }
+        None => None,
+    };
     // Every value a string may hold must be a root code.
     let max = pixels
         .iter()
