@@ -43,7 +43,8 @@ mod tests;
 mod tolerance;
 
 use std::borrow::{Borrow, Cow};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use gif::{Encoder, Frame, Repeat};
@@ -291,10 +292,21 @@ impl Timers {
     }
 }
 
+/// How many frames may be waiting for or in LZW at once: enough to keep
+/// both of two threads compressing while differencing runs ahead, few
+/// enough that only a couple of frame plans (3 bytes a pixel of their
+/// rectangle) are alive on top of the one being differenced.
+const IN_FLIGHT: usize = 2;
+
 /// Encodes every frame in order, calling `sink` with each finished frame
-/// plan and its LZW data. Frame `i + 1` is prepared and frame `i`
-/// differenced while frame `i - 1` is compressed (its plan is final only
-/// once frame `i` says whether it must clear pixels).
+/// plan and its LZW data. Differencing is sequential (each frame against
+/// what the previous ones left), and a frame's plan is final only once
+/// the next frame says whether it must clear pixels; compressing it is
+/// then independent of every other frame. So the loop differences frame
+/// `i` while preparing frame `i + 1`, hands each final plan to a task of
+/// its own, and the LZW of consecutive frames (the longest part) runs side
+/// by side instead of one after the other; finished frames are handed to
+/// `sink` in order.
 fn stream(
     ctx: &Ctx<'_>,
     ramp: &Ramp,
@@ -313,42 +325,81 @@ fn stream(
         })
     };
     let prepare = |f: usize| Timers::time(&timers.prepare, || prepare_frame(ctx, f));
+    let compressed: Vec<Mutex<Option<(FramePlan, Vec<u8>)>>> =
+        (0..n).map(|_| Mutex::new(None)).collect();
+    let in_flight = AtomicUsize::new(0);
+    // Hands frames `written..` to `sink` as long as they are done.
+    let mut written = 0;
+    let mut flush = |written: &mut usize| -> Result<(), GifError> {
+        while *written < n {
+            let done = compressed[*written]
+                .lock()
+                .map_err(|_| GifError::Encode("an LZW task failed".into()))?
+                .take();
+            let Some((plan, data)) = done else { break };
+            sink(&plan, data)?;
+            *written += 1;
+        }
+        Ok(())
+    };
 
-    let mut screen = Screen::new(ctx);
-    let frame0 = prepare(0);
-    let mut prev_limits = Timers::time(&timers.prepare, || {
-        limits_in(ctx, 0, Some(screen.full()), ramp)
-    });
-    let mut pending = Timers::time(&timers.difference, || screen.first(&frame0, &prev_limits));
-    let mut next = (n > 1).then(|| prepare(1));
-    for i in 1..n {
-        let Some(cur) = next.take() else { break };
-        Timers::time(&timers.difference, || {
-            screen.clear_for(&cur, &mut pending, &prev_limits)
+    rayon::in_place_scope(|scope| -> Result<(), GifError> {
+        let send = |f: usize, plan: FramePlan| {
+            in_flight.fetch_add(1, Ordering::SeqCst);
+            let (compressed, in_flight) = (&compressed, &in_flight);
+            scope.spawn(move |_| {
+                let data = compress(&plan);
+                if let Ok(mut slot) = compressed[f].lock() {
+                    *slot = Some((plan, data));
+                }
+                in_flight.fetch_sub(1, Ordering::SeqCst);
+            });
+        };
+        let mut screen = Screen::new(ctx);
+        let frame0 = prepare(0);
+        let mut prev_limits = Timers::time(&timers.prepare, || {
+            limits_in(ctx, 0, Some(screen.full()), ramp)
         });
-        let done = pending;
-        let ((data, (plan, limits)), prepared) = rayon::join(
-            || {
-                rayon::join(
-                    || compress(&done),
-                    || Timers::time(&timers.difference, || screen.next(&cur, i, ramp)),
-                )
-            },
-            || (i + 1 < n).then(|| prepare(i + 1)),
-        );
-        sink(&done, data)?;
-        pending = plan;
-        prev_limits = limits;
-        next = prepared;
+        let mut pending = Timers::time(&timers.difference, || screen.first(&frame0, &prev_limits));
+        let mut next = (n > 1).then(|| prepare(1));
+        for i in 1..n {
+            let Some(cur) = next.take() else { break };
+            Timers::time(&timers.difference, || {
+                screen.clear_for(&cur, &mut pending, &prev_limits)
+            });
+            send(i - 1, pending);
+            let ((plan, limits), prepared) = rayon::join(
+                || Timers::time(&timers.difference, || screen.next(&cur, i, ramp)),
+                || (i + 1 < n).then(|| prepare(i + 1)),
+            );
+            pending = plan;
+            prev_limits = limits;
+            next = prepared;
+            flush(&mut written)?;
+            // Differencing is faster than LZW: help with the backlog
+            // rather than let plans pile up.
+            while in_flight.load(Ordering::SeqCst) >= IN_FLIGHT {
+                if rayon::yield_now() != Some(rayon::Yield::Executed) {
+                    // Nothing to help with (the LZW runs elsewhere), or not
+                    // on a pool thread: wait without spinning.
+                    std::thread::sleep(Duration::from_micros(50));
+                }
+            }
+        }
+        // Frame 0 is drawn on a clear canvas, also when the animation loops
+        // (as browsers do); treating the loop back to it as one more frame
+        // makes the last frame clear what frame 0 does not cover.
+        if n > 1 {
+            Timers::time(&timers.difference, || {
+                screen.clear_for(&frame0, &mut pending, &prev_limits)
+            });
+        }
+        send(n - 1, pending);
+        Ok(())
+    })?;
+    flush(&mut written)?;
+    if written < n {
+        return Err(GifError::Encode("an LZW task failed".into()));
     }
-    // Frame 0 is drawn on a clear canvas, also when the animation loops (as
-    // browsers do); treating the loop back to it as one more frame makes the
-    // last frame clear what frame 0 does not cover.
-    if n > 1 {
-        Timers::time(&timers.difference, || {
-            screen.clear_for(&frame0, &mut pending, &prev_limits)
-        });
-    }
-    let data = compress(&pending);
-    sink(&pending, data)
+    Ok(())
 }
