@@ -14,7 +14,7 @@
 use gif::DisposalMethod;
 use rayon::prelude::*;
 
-use super::remap::limits_in;
+use super::remap::{limits_in, Prepared};
 use super::tolerance::Ramp;
 use super::Ctx;
 
@@ -171,12 +171,13 @@ impl<'a> Screen<'a> {
     /// tolerances (as a whole frame, for a later disposal redraw). The
     /// shown colour is compared with each new frame, so kept pixels never
     /// drift further than one tolerance from it.
-    pub(crate) fn next(&mut self, cur: &[u8], f: usize, ramp: &Ramp) -> (FramePlan, Vec<u8>) {
+    pub(crate) fn next(&mut self, frame: &Prepared, ramp: &Ramp) -> (FramePlan, Vec<u8>) {
+        let cur = &frame.indices[..];
         let (w, h, t) = (self.ctx.width, self.ctx.height, self.ctx.transparent);
         let tol = self.ctx.distances;
         let shown = &self.shown;
         let differs = bounds_where(w, h, |i| shown[i] != cur[i]).rect();
-        let limits = limits_in(self.ctx, f, differs, ramp);
+        let limits = limits_in(self.ctx, &frame.lab, differs, ramp);
         let same = |shown: u8, i: usize| tol.ok(shown, cur[i], limits[i]);
         let changed = bounds_where(w, h, |i| !same(shown[i], i));
         let rect = changed.rect().unwrap_or(Rect {

@@ -358,18 +358,19 @@ fn stream(
         let mut screen = Screen::new(ctx);
         let frame0 = prepare(0);
         let mut prev_limits = Timers::time(&timers.prepare, || {
-            limits_in(ctx, 0, Some(screen.full()), ramp)
+            limits_in(ctx, &frame0.lab, Some(screen.full()), ramp)
         });
+        let frame0 = frame0.indices;
         let mut pending = Timers::time(&timers.difference, || screen.first(&frame0, &prev_limits));
         let mut next = (n > 1).then(|| prepare(1));
         for i in 1..n {
             let Some(cur) = next.take() else { break };
             Timers::time(&timers.difference, || {
-                screen.clear_for(&cur, &mut pending, &prev_limits)
+                screen.clear_for(&cur.indices, &mut pending, &prev_limits)
             });
             send(i - 1, pending);
             let ((plan, limits), prepared) = rayon::join(
-                || Timers::time(&timers.difference, || screen.next(&cur, i, ramp)),
+                || Timers::time(&timers.difference, || screen.next(&cur, ramp)),
                 || (i + 1 < n).then(|| prepare(i + 1)),
             );
             pending = plan;

@@ -59,13 +59,18 @@ pub(crate) fn prepare_tile(
         Some(&mut out.indices),
         &mut out.masking,
         rgb.then_some(&mut out.rgb[..]),
+        None,
     );
     out
 }
 
+/// Where `fill` writes the Oklab planes of a rectangle.
+type LabSlices<'a> = [&'a mut [i16]; 3];
+
 /// Matte, remap and (if asked) masking of a rectangle of frame `f`, into
 /// buffers of its size. The masking reads up to `HALO` pixels of context
 /// around the rectangle, so a tile gets the same values as the whole frame.
+#[allow(clippy::too_many_arguments)]
 fn fill(
     ctx: &Ctx<'_>,
     f: usize,
@@ -74,6 +79,7 @@ fn fill(
     mut indices: Option<&mut [u8]>,
     masking: &mut [u8],
     mut rgb: Option<&mut [u8]>,
+    mut lab_out: Option<LabSlices<'_>>,
 ) {
     let (w, frame) = (ctx.width, &ctx.frames[f]);
     let halo = if with_masking { tolerance::HALO } else { 0 };
@@ -123,15 +129,22 @@ fn fill(
         }
         let src = &line[(cols.start - left) * 4..(cols.end - left) * 4];
         if let Some(indices) = indices.as_deref_mut() {
-            let out = &mut indices[(y - rows.start) * tw..(y - rows.start + 1) * tw];
+            let at = (y - rows.start) * tw;
+            let out = &mut indices[at..at + tw];
             for (k, (o, p)) in out.iter_mut().zip(src.chunks_exact(4)).enumerate() {
+                let (index, l) = lookup(p, &mut last);
                 *o = match ctx.dither {
                     Dither::Ordered => match matte_pixel(p, ctx.matte) {
                         Some(c) => ctx.cache.index(ordered(c, cols.start + k, y)),
                         None => ctx.transparent,
                     },
-                    _ => lookup(p, &mut last).0,
+                    _ => index,
                 };
+                if let Some([pl, pa, pb]) = lab_out.as_mut() {
+                    pl[at + k] = l[0];
+                    pa[at + k] = l[1];
+                    pb[at + k] = l[2];
+                }
             }
         }
         if let Some(rgb) = rgb.as_deref_mut() {
@@ -152,29 +165,53 @@ fn fill(
     }
 }
 
-/// A frame's palette indices, for differencing.
-pub(crate) fn prepare_frame(ctx: &Ctx<'_>, f: usize) -> Vec<u8> {
+/// A frame ready for differencing: its palette indices, and the Oklab of
+/// its matted colours, looked up with them, from which the masking of
+/// whatever rectangle turns out to differ is computed.
+pub(crate) struct Prepared {
+    pub(crate) indices: Vec<u8>,
+    pub(crate) lab: LabRows,
+}
+
+/// Frame `f` ready for differencing (see [`Prepared`]).
+pub(crate) fn prepare_frame(ctx: &Ctx<'_>, f: usize) -> Prepared {
     let w = ctx.width;
     let mut indices = vec![ctx.transparent; w * ctx.height];
+    let mut lab = LabRows::default();
+    lab.resize(w * ctx.height);
     indices
         .par_chunks_mut(BAND * w)
+        .zip(lab.l.par_chunks_mut(BAND * w))
+        .zip(lab.a.par_chunks_mut(BAND * w))
+        .zip(lab.b.par_chunks_mut(BAND * w))
         .enumerate()
-        .for_each(|(band, ind)| {
+        .for_each(|(band, (((ind, l), a), b))| {
             let y0 = band * BAND;
             let rows = y0..y0 + ind.len() / w;
-            fill(ctx, f, (0..w, rows), false, Some(ind), &mut [], None);
+            let planes = Some([l, a, b]);
+            fill(
+                ctx,
+                f,
+                (0..w, rows),
+                false,
+                Some(ind),
+                &mut [],
+                None,
+                planes,
+            );
         });
     if ctx.dither == Dither::Diffusion {
         diffuse(ctx, f, &mut indices);
     }
-    indices
+    Prepared { indices, lab }
 }
 
-/// Each pixel's tolerance at `ramp`, computed in `rect` of frame `f` only
-/// (0, exact, elsewhere), by bands in parallel. Differencing asks only for
-/// the rectangle where the frame differs from what is shown: elsewhere
-/// every pixel is unchanged whatever its tolerance.
-pub(crate) fn limits_in(ctx: &Ctx<'_>, f: usize, rect: Option<Rect>, ramp: &Ramp) -> Vec<u8> {
+/// Each pixel's tolerance at `ramp`, computed in `rect` of a frame only
+/// (0, exact, elsewhere) from its Oklab planes `lab`, by bands in
+/// parallel. Differencing asks only for the rectangle where the frame
+/// differs from what is shown: elsewhere every pixel is unchanged
+/// whatever its tolerance.
+pub(crate) fn limits_in(ctx: &Ctx<'_>, lab: &LabRows, rect: Option<Rect>, ramp: &Ramp) -> Vec<u8> {
     let w = ctx.width;
     let mut limits = vec![0u8; w * ctx.height];
     let Some(r) = rect.filter(|_| !ramp.is_exact()) else {
@@ -186,10 +223,26 @@ pub(crate) fn limits_in(ctx: &Ctx<'_>, f: usize, rect: Option<Rect>, ramp: &Ramp
         .for_each(|(band, out)| {
             let y0 = r.y + band * BAND;
             let rows = y0..y0 + out.len() / w;
-            let mut m = vec![0u8; rows.len() * r.w];
-            fill(ctx, f, (r.x..r.x + r.w, rows), true, None, &mut m, None);
-            for (dst, src) in out.chunks_exact_mut(w).zip(m.chunks_exact(r.w)) {
-                for (d, &s) in dst[r.x..r.x + r.w].iter_mut().zip(src) {
+            // The band's rectangle and its context, as `masking` reads it.
+            let halo = tolerance::HALO;
+            let (lo, hi) = (
+                rows.start.saturating_sub(halo),
+                (rows.end + halo).min(ctx.height),
+            );
+            let (left, right) = (r.x.saturating_sub(halo), (r.x + r.w + halo).min(w));
+            let lw = right - left;
+            let mut band_lab = LabRows::default();
+            band_lab.resize((hi - lo) * lw);
+            for (k, y) in (lo..hi).enumerate() {
+                let (src, dst) = (y * w + left..y * w + right, k * lw..(k + 1) * lw);
+                band_lab.l[dst.clone()].copy_from_slice(&lab.l[src.clone()]);
+                band_lab.a[dst.clone()].copy_from_slice(&lab.a[src.clone()]);
+                band_lab.b[dst].copy_from_slice(&lab.b[src]);
+            }
+            let m = tolerance::masking(&band_lab, lw, rows.start - lo, rows.len());
+            let skip = r.x - left;
+            for (dst, src) in out.chunks_exact_mut(w).zip(m.chunks_exact(lw)) {
+                for (d, &s) in dst[r.x..r.x + r.w].iter_mut().zip(&src[skip..skip + r.w]) {
                     *d = ramp.at(s);
                 }
             }
