@@ -21,11 +21,12 @@
 //!    which may also trade each pixel's tolerance for longer strings).
 //!
 //! Only a few frames' working buffers are alive at once (the next frame is
-//! prepared while the previous one is compressed), so the stage needs a
-//! few bytes a pixel of *one* frame on top of the input, not several times
-//! the whole animation. Differencing is sequential, everything else is
-//! per frame or per band of rows, and nothing sums floats across threads:
-//! the bytes do not depend on the thread count.
+//! prepared while the current one is differenced and at most two earlier
+//! ones are compressed), so the stage needs about 25 bytes a pixel of *one*
+//! frame on top of the input, not several times the whole animation.
+//! Differencing is sequential, everything else is per frame or per band
+//! of rows, and nothing sums floats across threads: the bytes do not
+//! depend on the thread count.
 //!
 //! Defaults were chosen by measuring bytes and SSIM on the example renders
 //! and on larger synthetic turntables (see the README): no dither
