@@ -299,6 +299,8 @@ impl Timers {
 /// rectangle) are alive on top of the one being differenced.
 const IN_FLIGHT: usize = 2;
 
+type Compressed = (FramePlan, Vec<u8>);
+
 /// Encodes every frame in order, calling `sink` with each finished frame
 /// plan and its LZW data. Differencing is sequential (each frame against
 /// what the previous ones left), and a frame's plan is final only once
@@ -326,8 +328,8 @@ fn stream(
         })
     };
     let prepare = |f: usize| Timers::time(&timers.prepare, || prepare_frame(ctx, f));
-    let compressed: Vec<Mutex<Option<(FramePlan, Vec<u8>)>>> =
-        (0..n).map(|_| Mutex::new(None)).collect();
+    // Each frame's plan and LZW data, once compressed.
+    let compressed: Vec<Mutex<Option<Compressed>>> = (0..n).map(|_| Mutex::new(None)).collect();
     let in_flight = AtomicUsize::new(0);
     // Hands frames `written..` to `sink` as long as they are done.
     let mut written = 0;

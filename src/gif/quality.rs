@@ -88,6 +88,9 @@ struct SampleTile {
 
 type Rect = (Range<usize>, Range<usize>);
 
+/// A prepared sample tile and its exact SSIM sum and count.
+type Scored = (Tile, (f64, u64));
+
 /// Which frames, and which tiles of each, the search measures: one tile
 /// in each cell of a grid, at a pseudo-random place in its cell so that
 /// no part of the picture (flat background, object, edges) is favoured.
@@ -145,7 +148,7 @@ fn prepare(ctx: &Ctx<'_>) -> Vec<Sample> {
             // Every tile's masking says which could lose anything, and
             // every tile's exact score is the frame's (see `Sample::base`);
             // the previous frame is needed only where a trial compresses.
-            let mut prepared: Vec<Option<(Tile, (f64, u64))>> = rects
+            let mut prepared: Vec<Option<Scored>> = rects
                 .par_iter()
                 .map(|(cols, rows)| {
                     let tile = prepare_tile(ctx, f, cols.clone(), rows.clone(), true, true);
@@ -174,7 +177,7 @@ fn prepare(ctx: &Ctx<'_>) -> Vec<Sample> {
             } else {
                 0.0
             };
-            let trialled: Vec<(usize, (Tile, (f64, u64)))> = (0..take)
+            let trialled: Vec<(usize, Scored)> = (0..take)
                 .filter_map(|i| {
                     let at = active[i * active.len() / take];
                     prepared[at].take().map(|t| (at, t))
