@@ -56,96 +56,96 @@ impl Search<'_> {
             _ => &[],
         }
         .iter();
-        'search: loop {
-            while let Some((code, len)) = self.stack.pop() {
-                // Strings below this node are at most `height` longer: when
-                // that cannot beat the best found, the branch is skipped.
-                if len + usize::from(self.trie.height[usize::from(code)]) <= best.1 {
-                    continue;
-                }
-                let (mut code, mut len) = (code, len);
-                // Single-candidate steps: follow the exact child.
-                loop {
-                    let q = pos + len;
-                    if q >= pixels.len() {
-                        break;
-                    }
-                    let limit = self.lossy.map_or(0, |l| l.limits[q]);
-                    if pixels[q] != alt[q] || limit != 0 {
-                        break;
-                    }
-                    match self.trie.find(code, pixels[q]) {
-                        Some(c) => {
-                            code = c;
-                            len += 1;
-                        }
-                        None => break,
-                    }
-                }
-                if len > best.1 {
-                    best = (code, len);
-                }
+        loop {
+            let trie = &self.trie;
+            let next = self.stack.pop().or_else(|| {
+                close
+                    .find(|&&(_, v)| {
+                        v != want && 1 + usize::from(trie.height[usize::from(v)]) > best.1
+                    })
+                    .map(|&(_, v)| (u16::from(v), 1))
+            });
+            let Some((code, len)) = next else { break };
+            // Strings below this node are at most `height` longer: when
+            // that cannot beat the best found, the branch is skipped.
+            if len + usize::from(self.trie.height[usize::from(code)]) <= best.1 {
+                continue;
+            }
+            let (mut code, mut len) = (code, len);
+            // Single-candidate steps: follow the exact child.
+            loop {
                 let q = pos + len;
                 if q >= pixels.len() {
-                    continue;
+                    break;
                 }
-                let (want, other) = (pixels[q], alt[q]);
                 let limit = self.lossy.map_or(0, |l| l.limits[q]);
-                if want == other && limit == 0 {
-                    continue; // the exact child is missing: this string ends here
+                if pixels[q] != alt[q] || limit != 0 {
+                    break;
                 }
-                if budget == 0 {
-                    break 'search;
-                }
-                budget -= 1;
-                let mut exact = None;
-                if limit == 0 {
-                    // Only the pixel or its alternative will do.
-                    exact = self.trie.find(code, want);
-                    if let Some(c) = self.trie.find(code, other) {
-                        self.stack.push((c, len + 1));
+                match self.trie.find(code, pixels[q]) {
+                    Some(c) => {
+                        code = c;
+                        len += 1;
                     }
-                } else if let Some(l) = self.lossy {
-                    let near = l.tolerance.within(other, limit);
-                    let worth =
-                        |t: &Trie, c: u16| len + 1 + usize::from(t.height[usize::from(c)]) > best.1;
-                    if near.len() + 2 < usize::from(self.trie.children[usize::from(code)]) {
-                        // Fewer acceptable values than children: look them up.
-                        exact = self.trie.find(code, want);
-                        for &(_, v) in near.iter().rev().chain([&(0, other)]) {
-                            if v == want {
-                                continue;
-                            }
-                            if let Some(c) = self.trie.find(code, v) {
-                                if worth(&self.trie, c) {
-                                    self.stack.push((c, len + 1));
-                                }
-                            }
-                        }
-                    } else {
-                        let mut c = self.trie.first_child[usize::from(code)];
-                        while c != NONE {
-                            let v = self.trie.value[usize::from(c)];
-                            if v == want {
-                                exact = Some(c);
-                            } else if l.tolerance.ok(v, other, limit) && worth(&self.trie, c) {
-                                self.stack.push((c, len + 1));
-                            }
-                            c = self.trie.next_sibling[usize::from(c)];
-                        }
-                    }
-                }
-                // Pushed last, so explored first.
-                if let Some(c) = exact {
-                    self.stack.push((c, len + 1));
+                    None => break,
                 }
             }
-            let trie = &self.trie;
-            match close
-                .find(|&&(_, v)| v != want && 1 + usize::from(trie.height[usize::from(v)]) > best.1)
-            {
-                Some(&(_, v)) => self.stack.push((u16::from(v), 1)),
-                None => break,
+            if len > best.1 {
+                best = (code, len);
+            }
+            let q = pos + len;
+            if q >= pixels.len() {
+                continue;
+            }
+            let (want, other) = (pixels[q], alt[q]);
+            let limit = self.lossy.map_or(0, |l| l.limits[q]);
+            if want == other && limit == 0 {
+                continue; // the exact child is missing: this string ends here
+            }
+            if budget == 0 {
+                break;
+            }
+            budget -= 1;
+            let mut exact = None;
+            if limit == 0 {
+                // Only the pixel or its alternative will do.
+                exact = self.trie.find(code, want);
+                if let Some(c) = self.trie.find(code, other) {
+                    self.stack.push((c, len + 1));
+                }
+            } else if let Some(l) = self.lossy {
+                let near = l.tolerance.within(other, limit);
+                let worth =
+                    |t: &Trie, c: u16| len + 1 + usize::from(t.height[usize::from(c)]) > best.1;
+                if near.len() + 2 < usize::from(self.trie.children[usize::from(code)]) {
+                    // Fewer acceptable values than children: look them up.
+                    exact = self.trie.find(code, want);
+                    for &(_, v) in near.iter().rev().chain([&(0, other)]) {
+                        if v == want {
+                            continue;
+                        }
+                        if let Some(c) = self.trie.find(code, v) {
+                            if worth(&self.trie, c) {
+                                self.stack.push((c, len + 1));
+                            }
+                        }
+                    }
+                } else {
+                    let mut c = self.trie.first_child[usize::from(code)];
+                    while c != NONE {
+                        let v = self.trie.value[usize::from(c)];
+                        if v == want {
+                            exact = Some(c);
+                        } else if l.tolerance.ok(v, other, limit) && worth(&self.trie, c) {
+                            self.stack.push((c, len + 1));
+                        }
+                        c = self.trie.next_sibling[usize::from(c)];
+                    }
+                }
+            }
+            // Pushed last, so explored first.
+            if let Some(c) = exact {
+                self.stack.push((c, len + 1));
             }
         }
         best
