@@ -55,9 +55,8 @@ pub(crate) fn prepare_tile(
         ctx,
         f,
         (cols, rows),
-        masking,
-        Some(&mut out.indices),
-        &mut out.masking,
+        &mut out.indices,
+        masking.then_some(&mut out.masking[..]),
         rgb.then_some(&mut out.rgb[..]),
         None,
     );
@@ -67,21 +66,21 @@ pub(crate) fn prepare_tile(
 /// Where `fill` writes the Oklab planes of a rectangle.
 type LabSlices<'a> = [&'a mut [i16]; 3];
 
-/// Matte, remap and (if asked) masking of a rectangle of frame `f`, into
-/// buffers of its size. The masking reads up to `HALO` pixels of context
-/// around the rectangle, so a tile gets the same values as the whole frame.
-#[allow(clippy::too_many_arguments)]
+/// Matte and remap a rectangle of frame `f` into `indices`, and if asked
+/// its masking, matted colours and Oklab, into buffers of its size. The
+/// masking reads up to `HALO` pixels of context around the rectangle, so
+/// a tile gets the same values as the whole frame.
 fn fill(
     ctx: &Ctx<'_>,
     f: usize,
     (cols, rows): (Range<usize>, Range<usize>),
-    with_masking: bool,
-    mut indices: Option<&mut [u8]>,
-    masking: &mut [u8],
+    indices: &mut [u8],
+    masking: Option<&mut [u8]>,
     mut rgb: Option<&mut [u8]>,
     mut lab_out: Option<LabSlices<'_>>,
 ) {
     let (w, frame) = (ctx.width, &ctx.frames[f]);
+    let with_masking = masking.is_some();
     let halo = if with_masking { tolerance::HALO } else { 0 };
     let (lo, hi) = (
         rows.start.saturating_sub(halo),
@@ -128,23 +127,21 @@ fn fill(
             continue;
         }
         let src = &line[(cols.start - left) * 4..(cols.end - left) * 4];
-        if let Some(indices) = indices.as_deref_mut() {
-            let at = (y - rows.start) * tw;
-            let out = &mut indices[at..at + tw];
-            for (k, (o, p)) in out.iter_mut().zip(src.chunks_exact(4)).enumerate() {
-                let (index, l) = lookup(p, &mut last);
-                *o = match ctx.dither {
-                    Dither::Ordered => match matte_pixel(p, ctx.matte) {
-                        Some(c) => ctx.cache.index(ordered(c, cols.start + k, y)),
-                        None => ctx.transparent,
-                    },
-                    _ => index,
-                };
-                if let Some([pl, pa, pb]) = lab_out.as_mut() {
-                    pl[at + k] = l[0];
-                    pa[at + k] = l[1];
-                    pb[at + k] = l[2];
-                }
+        let at = (y - rows.start) * tw;
+        let out = &mut indices[at..at + tw];
+        for (k, (o, p)) in out.iter_mut().zip(src.chunks_exact(4)).enumerate() {
+            let (index, l) = lookup(p, &mut last);
+            *o = match ctx.dither {
+                Dither::Ordered => match matte_pixel(p, ctx.matte) {
+                    Some(c) => ctx.cache.index(ordered(c, cols.start + k, y)),
+                    None => ctx.transparent,
+                },
+                _ => index,
+            };
+            if let Some([pl, pa, pb]) = lab_out.as_mut() {
+                pl[at + k] = l[0];
+                pa[at + k] = l[1];
+                pb[at + k] = l[2];
             }
         }
         if let Some(rgb) = rgb.as_deref_mut() {
@@ -154,14 +151,12 @@ fn fill(
             }
         }
     }
-    if with_masking {
+    if let Some(masking) = masking {
         let m = tolerance::masking(&lab, lw, rows.start - lo, rows.len());
         let skip = cols.start - left;
         for (out, src) in masking.chunks_exact_mut(tw).zip(m.chunks_exact(lw)) {
             out.copy_from_slice(&src[skip..skip + tw]);
         }
-    } else {
-        masking.fill(0);
     }
 }
 
@@ -189,16 +184,7 @@ pub(crate) fn prepare_frame(ctx: &Ctx<'_>, f: usize) -> Prepared {
             let y0 = band * BAND;
             let rows = y0..y0 + ind.len() / w;
             let planes = Some([l, a, b]);
-            fill(
-                ctx,
-                f,
-                (0..w, rows),
-                false,
-                Some(ind),
-                &mut [],
-                None,
-                planes,
-            );
+            fill(ctx, f, (0..w, rows), ind, None, None, planes);
         });
     if ctx.dither == Dither::Diffusion {
         diffuse(ctx, f, &mut indices);
