@@ -166,11 +166,12 @@ impl<'a> Screen<'a> {
         }
     }
 
-    /// The plan for frame `f` (palette indices `cur`): only what changed
-    /// by more than each pixel's tolerance at `ramp`; also those
-    /// tolerances (as a whole frame, for a later disposal redraw). The
-    /// shown colour is compared with each new frame, so kept pixels never
-    /// drift further than one tolerance from it.
+    /// The plan for `frame` (its indices, and the Oklab its tolerances
+    /// are computed from): only what changed by more than each pixel's
+    /// tolerance at `ramp`; also those tolerances (as a whole frame, for
+    /// a later disposal redraw). The shown colour is compared with each
+    /// new frame, so kept pixels never drift further than one tolerance
+    /// from it.
     pub(crate) fn next(&mut self, frame: &Prepared, ramp: &Ramp) -> (FramePlan, Vec<u8>) {
         let cur = &frame.indices[..];
         let (w, h, t) = (self.ctx.width, self.ctx.height, self.ctx.transparent);
