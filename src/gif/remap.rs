@@ -63,6 +63,26 @@ pub(crate) fn prepare_tile(
     out
 }
 
+/// The rows and the columns (as start and end) of the rectangle
+/// `cols` x `rows` grown by `halo` on every side, clipped to the frame: the
+/// context the masking of the rectangle reads.
+fn grown(
+    ctx: &Ctx<'_>,
+    (cols, rows): (&Range<usize>, &Range<usize>),
+    halo: usize,
+) -> ((usize, usize), (usize, usize)) {
+    (
+        (
+            rows.start.saturating_sub(halo),
+            (rows.end + halo).min(ctx.height),
+        ),
+        (
+            cols.start.saturating_sub(halo),
+            (cols.end + halo).min(ctx.width),
+        ),
+    )
+}
+
 /// Where `fill` writes the Oklab planes of a rectangle.
 type LabSlices<'a> = [&'a mut [i16]; 3];
 
@@ -82,11 +102,7 @@ fn fill(
     let (w, frame) = (ctx.width, &ctx.frames[f]);
     let with_masking = masking.is_some();
     let halo = if with_masking { tolerance::HALO } else { 0 };
-    let (lo, hi) = (
-        rows.start.saturating_sub(halo),
-        (rows.end + halo).min(ctx.height),
-    );
-    let (left, right) = (cols.start.saturating_sub(halo), (cols.end + halo).min(w));
+    let ((lo, hi), (left, right)) = grown(ctx, (&cols, &rows), halo);
     let (tw, lw) = (cols.len(), right - left);
     let mut lab = LabRows::default();
     if with_masking {
@@ -210,12 +226,8 @@ pub(crate) fn limits_in(ctx: &Ctx<'_>, lab: &LabRows, rect: Option<Rect>, ramp: 
             let y0 = r.y + band * BAND;
             let rows = y0..y0 + out.len() / w;
             // The band's rectangle and its context, as `masking` reads it.
-            let halo = tolerance::HALO;
-            let (lo, hi) = (
-                rows.start.saturating_sub(halo),
-                (rows.end + halo).min(ctx.height),
-            );
-            let (left, right) = (r.x.saturating_sub(halo), (r.x + r.w + halo).min(w));
+            let cols = r.x..r.x + r.w;
+            let ((lo, hi), (left, right)) = grown(ctx, (&cols, &rows), tolerance::HALO);
             let lw = right - left;
             let mut band_lab = LabRows::default();
             band_lab.resize((hi - lo) * lw);
