@@ -92,7 +92,8 @@ impl Sandbox {
     }
 
     /// Runs assetgen with extra environment variables, failing the test
-    /// if it hangs.
+    /// if it hangs. (Only the debug-only fault-point test uses it.)
+    #[cfg_attr(not(debug_assertions), allow(dead_code))]
     fn run_with(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
         self.run_in_with("", args, env)
     }
@@ -1221,6 +1222,7 @@ fn one_gallery_site() -> Sandbox {
 }
 
 /// Temporary files of assetgen anywhere in the sandbox.
+#[cfg_attr(not(debug_assertions), allow(dead_code))]
 fn temp_files(s: &Sandbox) -> Vec<String> {
     s.files("")
         .into_keys()
