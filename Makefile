@@ -1,7 +1,7 @@
 # Everyday commands. `make build` builds the example site in this folder.
 CARGO ?= cargo
 
-.PHONY: build test test-tools lint fmt bench bench-peers bench-incremental bench-watch fuzz check clean man
+.PHONY: build test test-tools lint fmt bench bench-peers bench-large bench-incremental bench-watch fuzz check clean man
 
 # The main job on the bundled example site (outputs in assets/images/).
 build:
@@ -43,6 +43,11 @@ man:
 # (those installed): bytes, SSIM, wall time, peak memory.
 bench-peers:
 	benches/peers.sh
+
+# The GIF against gifski on 800-1080 px turntables (synthetic and enlarged
+# example renders): bytes, SSIM, wall time, and bytes at gifski's SSIM.
+bench-large:
+	benches/gif-large.sh
 
 # Cold, no-op and one-frame builds of a generated 200-page site, and the
 # cold build again as 4 shards plus `cache merge`.

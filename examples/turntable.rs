@@ -1,7 +1,8 @@
 //! Bench helper: renders a synthetic turntable (16 frames of a lit,
 //! textured object turning about its vertical axis), so the GIF encoder can
 //! be measured on frames larger than the example renders without
-//! committing big images (`benches/gif-large.sh` makes them on the fly; not in this branch yet).
+//! committing big images (`benches/gif-large.sh`, `make bench-large`, makes
+//! them on the fly).
 //!
 //! The object is a bumpy, striped sphere-like blob with Lambert and
 //! specular shading, a little per-pixel render noise and anti-aliased
