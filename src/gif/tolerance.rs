@@ -36,6 +36,8 @@
 //! Units are thousandths of Oklab distance throughout (a just noticeable
 //! difference is about 20).
 
+use std::ops::Range;
+
 #[cfg(test)]
 use super::palette::Lab;
 
@@ -138,7 +140,7 @@ pub(crate) fn masking(lab: &LabRows, width: usize, first: usize, count: usize) -
     // Contrast: column sums of L and L^2 over the 7 rows around the
     // current one, slid down a row at a time.
     let (mut s1, mut s2) = (vec![0i32; width], vec![0i32; width]);
-    let (mut a, mut b) = (vec![0i32; width], vec![0i32; width]);
+    let (mut sum_l, mut sum_l2) = (vec![0i32; width], vec![0i32; width]);
     for dy in -3..=3 {
         add_rows(
             row(&lab.l, width, at(first as isize + dy)),
@@ -168,9 +170,9 @@ pub(crate) fn masking(lab: &LabRows, width: usize, first: usize, count: usize) -
             continue;
         }
         // Window columns x-3 ..= x+3 (clipped to the row) of the column sums.
-        sum7(&s1, &mut a);
-        sum7(&s2, &mut b);
-        contrast_row(&hmin, &a, &b, o);
+        sum7(&s1, &mut sum_l);
+        sum7(&s2, &mut sum_l2);
+        contrast_row(&hmin, &sum_l, &sum_l2, o);
     }
     out
 }
@@ -241,47 +243,54 @@ fn add_rows(l: &[i16], s1: &mut [i32], s2: &mut [i32], sign: i32) {
 }
 
 /// `gate * contrast` of each pixel of a row (see [`masking`]), from its
-/// 7x7 minimum texture `hmin` and the 7x7 sums of L (`a`) and L^2 (`b`).
-/// Written as independent lanes rather than a running sum along the row,
-/// so the compiler vectorises it (the whole masking 15% faster on a
-/// 1024-wide render band). The variance is
-/// exact (in f64, whose 53 bits hold n^2 * variance of 8-bit-range L),
-/// so the result is the integer formula's to the bit.
-fn contrast_row(hmin: &[u16], a: &[i32], b: &[i32], out: &mut [u8]) {
+/// 7x7 minimum texture `hmin` and the 7x7 sums of L and L^2. Written as
+/// independent lanes rather than a running sum along the row, so the
+/// compiler vectorises it (the whole masking 15% faster on a 1024-wide
+/// render band). The variance is exact (in f64, whose 53 bits hold n^2 *
+/// variance of 8-bit-range L), so the result is the integer formula's to
+/// the bit.
+fn contrast_row(hmin: &[u16], sum_l: &[i32], sum_l2: &[i32], out: &mut [u8]) {
     let w = out.len();
     let one = |x: usize, n: f64| {
         let texture = f32::from(hmin[x]) / 36.0;
         let gate = ((texture - GATE_QUIET) / (GATE_OPEN - GATE_QUIET)).clamp(0.0, 1.0);
-        let (sa, sb) = (f64::from(a[x]), f64::from(b[x]));
+        let (sa, sb) = (f64::from(sum_l[x]), f64::from(sum_l2[x]));
         let var = (n * sb - sa * sa).max(0.0) as f32;
         let contrast = var.sqrt() / n as f32;
         // A shut gate gives 0, as it must: 0.5 truncates to 0.
         (gate * contrast + 0.5).min(255.0) as u8
     };
+    let inner = inner7(w);
     // Pixels within 3 of the row's ends see fewer columns.
-    let cols = |x: usize| ((x + 4).min(w) - x.saturating_sub(3)) as f64;
-    let inner = 3..w.saturating_sub(3).max(3);
     for x in (0..w).filter(|x| !inner.contains(x)) {
-        out[x] = one(x, 7.0 * cols(x));
+        out[x] = one(x, (7 * window7(x, w).len()) as f64);
     }
     for x in inner {
         out[x] = one(x, 49.0);
     }
 }
 
+/// The 7-wide window around `x` in a row of `n`, clipped to the row.
+fn window7(x: usize, n: usize) -> Range<usize> {
+    x.saturating_sub(3)..(x + 4).min(n)
+}
+
+/// The positions of a row of `n` whose 7-wide window is whole.
+fn inner7(n: usize) -> Range<usize> {
+    3..n.saturating_sub(3).max(3)
+}
+
 /// Sums of each value's 7-wide neighbourhood, clipped at the ends.
 fn sum7(src: &[i32], out: &mut [i32]) {
     let n = src.len();
-    if n < 8 {
-        for (x, o) in out.iter_mut().enumerate().take(n) {
-            *o = src[x.saturating_sub(3)..(x + 4).min(n)].iter().sum();
-        }
+    let inner = inner7(n);
+    for x in (0..n).filter(|x| !inner.contains(x)) {
+        out[x] = src[window7(x, n)].iter().sum();
+    }
+    if inner.is_empty() {
         return;
     }
-    for x in (0..3).chain(n - 3..n) {
-        out[x] = src[x.saturating_sub(3)..(x + 4).min(n)].iter().sum();
-    }
-    let inner = &mut out[3..n - 3];
+    let inner = &mut out[inner];
     inner.copy_from_slice(&src[..n - 6]);
     for d in 1..7 {
         for (o, &v) in inner.iter_mut().zip(&src[d..n - 6 + d]) {
@@ -296,8 +305,7 @@ fn min7(src: &[u16], out: &mut [u16], m4: &mut [u16]) {
     let n = src.len();
     if n < 8 {
         for (x, o) in out.iter_mut().enumerate().take(n) {
-            let (lo, hi) = (x.saturating_sub(3), (x + 4).min(n));
-            *o = src[lo..hi].iter().copied().min().unwrap_or(0);
+            *o = src[window7(x, n)].iter().copied().min().unwrap_or(0);
         }
         return;
     }
