@@ -23,6 +23,7 @@ use quantette::deps::palette::{Oklab, Srgb};
 use quantette::kmeans::{Kmeans, KmeansOptions};
 use quantette::wu::{BinnerF32x3, WuF32x3};
 use quantette::{PaletteBuf, PaletteSize};
+use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::image::decode::Rgba8;
@@ -57,6 +58,7 @@ pub(crate) fn matte_pixel(p: &[u8], matte: Rgb) -> Option<[u8; 3]> {
 /// row, from an offset that changes pseudo-randomly from row to row (so
 /// the sample follows no grid that could alias with the image, while
 /// memory is still read in order). Deterministic.
+/// Frames are sampled in parallel and joined in frame order.
 fn sample(frames: &[&Rgba8], matte: Rgb) -> Vec<Srgb<u8>> {
     let Some(first) = frames.first() else {
         return Vec::new();
@@ -64,19 +66,24 @@ fn sample(frames: &[&Rgba8], matte: Rgb) -> Vec<Srgb<u8>> {
     let width = first.width as usize;
     let total = first.pixels.len() / 4 * frames.len();
     let step = total.div_ceil(SAMPLE).max(1);
-    let mut out = Vec::with_capacity(total / step + 1);
-    for (f, frame) in frames.iter().enumerate() {
-        for (y, row) in frame.pixels.chunks_exact(width * 4).enumerate() {
-            let mut x = hash((f * 65_536 + y) as u32) as usize % step;
-            while x < width {
-                if let Some(c) = matte_pixel(&row[x * 4..x * 4 + 4], matte) {
-                    out.push(Srgb::new(c[0], c[1], c[2]));
+    let per_frame: Vec<Vec<Srgb<u8>>> = frames
+        .par_iter()
+        .enumerate()
+        .map(|(f, frame)| {
+            let mut out = Vec::with_capacity(frame.pixels.len() / 4 / step + 1);
+            for (y, row) in frame.pixels.chunks_exact(width * 4).enumerate() {
+                let mut x = hash((f * 65_536 + y) as u32) as usize % step;
+                while x < width {
+                    if let Some(c) = matte_pixel(&row[x * 4..x * 4 + 4], matte) {
+                        out.push(Srgb::new(c[0], c[1], c[2]));
+                    }
+                    x += step;
                 }
-                x += step;
             }
-        }
-    }
-    out
+            out
+        })
+        .collect();
+    per_frame.concat()
 }
 
 #[inline]
@@ -98,7 +105,7 @@ pub(crate) fn build(frames: &[&Rgba8], colors: u16, matte: Rgb) -> Vec<[u8; 3]> 
     let dominant = dominant_colors(&pixels, size / 4);
     let is_dominant: FxHashSet<u32> = dominant.iter().map(|&c| key(c)).collect();
     let rest: Vec<Srgb<u8>> = pixels
-        .iter()
+        .par_iter()
         .filter(|c| !is_dominant.contains(&key([c.red, c.green, c.blue])))
         .copied()
         .collect();
@@ -127,10 +134,24 @@ fn dominant_colors(pixels: &[Srgb<u8>], max: usize) -> Vec<[u8; 3]> {
     // A million lookups of small integer keys: rustc-hash's hasher is
     // several times faster than the default SipHash here, and nothing
     // about the keys is chosen by an attacker.
-    let mut counts: FxHashMap<u32, usize> = FxHashMap::default();
-    for c in pixels {
-        *counts.entry(key([c.red, c.green, c.blue])).or_insert(0) += 1;
-    }
+    // Counted by chunks in parallel; the counts are integers, so merging
+    // them in any order gives the same totals.
+    let counts = pixels
+        .par_chunks(1 << 16)
+        .map(|chunk| {
+            let mut counts: FxHashMap<u32, usize> = FxHashMap::default();
+            for c in chunk {
+                *counts.entry(key([c.red, c.green, c.blue])).or_insert(0) += 1;
+            }
+            counts
+        })
+        .reduce(FxHashMap::default, |a, b| {
+            let (small, mut big) = if a.len() < b.len() { (a, b) } else { (b, a) };
+            for (k, n) in small {
+                *big.entry(k).or_insert(0) += n;
+            }
+            big
+        });
     let floor = (pixels.len() / DOMINANT_SHARE).max(16);
     let mut big: Vec<(u32, usize)> = counts.into_iter().filter(|&(_, n)| n >= floor).collect();
     big.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
@@ -151,14 +172,14 @@ fn key(c: [u8; 3]) -> u32 {
 /// target (bytes, mean/min SSIM by `benches/gifq.py`): 2^18 gave
 /// Back-Scapularis 462,882 B 0.9952/0.9947 and Leg-Gastrocnemius 372,144 B
 /// 0.9955/0.9943; 2^16 gave 461,678 B 0.9952/0.9947 and 371,721 B
-/// 0.9955/0.9942, in a third of the time (the palette stage is serial,
-/// so this is wall time: 40-54 -> 16 ms on Back-Scapularis).
+/// 0.9955/0.9942, in a third of the time (k-means is serial, so this is
+/// wall time: 40-54 -> 16 ms on Back-Scapularis).
 const KMEANS_SAMPLES: u32 = 1 << 16;
 
 /// Wu's pre-clustering (binned over the colours' own range) refined by
 /// k-means, in Oklab; distinct sRGB colours out.
 fn kmeans_palette(pixels: &[Srgb<u8>], k: PaletteSize) -> Vec<[u8; 3]> {
-    let lab = quantette::color_space::srgb8_to_oklab(pixels);
+    let lab = quantette::color_space::srgb8_to_oklab_par(pixels);
     let Some(ranges) = ranges(&lab) else {
         return Vec::new();
     };
