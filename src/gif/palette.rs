@@ -57,8 +57,8 @@ pub(crate) fn matte_pixel(p: &[u8], matte: Rgb) -> Option<[u8; 3]> {
 /// Visible pixels of all frames, matted: every `step`-th pixel of each
 /// row, from an offset that changes pseudo-randomly from row to row (so
 /// the sample follows no grid that could alias with the image, while
-/// memory is still read in order). Deterministic.
-/// Frames are sampled in parallel and joined in frame order.
+/// memory is still read in order). Deterministic: frames are sampled in
+/// parallel and joined in frame order.
 fn sample(frames: &[&Rgba8], matte: Rgb) -> Vec<Srgb<u8>> {
     let Some(first) = frames.first() else {
         return Vec::new();

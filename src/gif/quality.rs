@@ -321,7 +321,7 @@ pub(crate) fn choose_level(ctx: &Ctx<'_>, goal: f64, max_level: u16) -> Found {
     // SSIM loss grows about as level^1.5: interpolating in that measure
     // finds the crossing in a few trials.
     let p = |l: u16| f64::from(l).powf(1.5);
-    let unp = |x: f64| x.max(0.0).powf(1.0 / 1.5).round();
+    let unp = |x: f64| x.max(0.0).powf(1.0 / 1.5);
     // `lo` meets the goal; `hi`, once known, does not.
     let (mut lo, mut lo_s) = (0u16, base);
     let mut hi: Option<(u16, f64)> = None;
@@ -339,7 +339,9 @@ pub(crate) fn choose_level(ctx: &Ctx<'_>, goal: f64, max_level: u16) -> Found {
                 // Extrapolate from (0, base) through lo, at least one
                 // level up.
                 let x = p(lo) * (base - goal) / (base - lo_s).max(1e-9);
-                let next = unp(x).clamp(f64::from(lo) + 1.0, f64::from(max_level));
+                let next = unp(x)
+                    .round()
+                    .clamp(f64::from(lo) + 1.0, f64::from(max_level));
                 next as u16
             }
             Some((h, h_s)) => {
@@ -352,7 +354,7 @@ pub(crate) fn choose_level(ctx: &Ctx<'_>, goal: f64, max_level: u16) -> Found {
                 // expects to meet the goal. When that is `lo` itself, a
                 // trial of `lo + 1` would most likely only confirm it.
                 let frac = ((lo_s - goal) / (lo_s - h_s)).clamp(0.0, 1.0);
-                let crossing = (p(lo) + frac * (p(h) - p(lo))).powf(1.0 / 1.5);
+                let crossing = unp(p(lo) + frac * (p(h) - p(lo)));
                 if crossing < f64::from(lo + 1) {
                     break;
                 }
