@@ -35,15 +35,16 @@ pub fn ssim_sum(a: &[u8], b: &[u8], width: usize) -> (f64, u64) {
     if height < WIN {
         return (0.0, 0);
     }
-    // Windows, each a term per channel sample: `n` a row of windows.
+    // Terms summed: `n` window positions (one per channel sample) a row
+    // of windows, `height - WIN + 1` rows of windows.
     let n = row - 3 * (WIN - 1);
     let count = (n * (height - WIN + 1)) as u64;
     if a == b {
-        // Every term below is then exactly 1 (numerator and denominator
-        // are the same products, rounded alike) and every partial sum an
-        // exact integer, so this is the loop's result to the bit, without
-        // it: the quality search scores many tiles of flat background that
-        // the palette holds exactly.
+        // Each term below would be exactly 1 (its numerator and
+        // denominator are the same products, rounded alike) and each
+        // partial sum an exact integer: the count is the loop's result to
+        // the bit. The quality search scores many tiles of flat background
+        // that the palette holds exactly, so this skips real work.
         return (count as f64, count);
     }
     // Column sums over the current 7 rows, per interleaved sample, one
