@@ -171,9 +171,9 @@ fn compress_into(
         w.write(code, width);
         if let Some((p, _)) = prev {
             let first = if code == next {
-                s.trie.first[usize::from(p)]
+                s.trie.first(p)
             } else {
-                s.trie.first[usize::from(code)]
+                s.trie.first(code)
             };
             s.trie.add(p, first, next);
             next += 1;

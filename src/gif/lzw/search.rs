@@ -60,15 +60,13 @@ impl Search<'_> {
             let trie = &self.trie;
             let next = self.stack.pop().or_else(|| {
                 close
-                    .find(|&&(_, v)| {
-                        v != want && 1 + usize::from(trie.height[usize::from(v)]) > best.1
-                    })
+                    .find(|&&(_, v)| v != want && 1 + trie.height(u16::from(v)) > best.1)
                     .map(|&(_, v)| (u16::from(v), 1))
             });
             let Some((code, len)) = next else { break };
             // Strings below this node are at most `height` longer: when
             // that cannot beat the best found, the branch is skipped.
-            if len + usize::from(self.trie.height[usize::from(code)]) <= best.1 {
+            if len + self.trie.height(code) <= best.1 {
                 continue;
             }
             let (mut code, mut len) = (code, len);
@@ -115,9 +113,8 @@ impl Search<'_> {
                 }
             } else if let Some(l) = self.lossy {
                 let near = l.tolerance.within(other, limit);
-                let worth =
-                    |t: &Trie, c: u16| len + 1 + usize::from(t.height[usize::from(c)]) > best.1;
-                if near.len() + 2 < usize::from(self.trie.children[usize::from(code)]) {
+                let worth = |t: &Trie, c: u16| len + 1 + t.height(c) > best.1;
+                if near.len() + 2 < usize::from(self.trie.children(code)) {
                     // Fewer acceptable values than children: look them up.
                     exact = self.trie.find(code, want);
                     for &(_, v) in near.iter().rev().chain([&(0, other)]) {
@@ -131,15 +128,15 @@ impl Search<'_> {
                         }
                     }
                 } else {
-                    let mut c = self.trie.first_child[usize::from(code)];
+                    let mut c = self.trie.first_child(code);
                     while c != NONE {
-                        let v = self.trie.value[usize::from(c)];
+                        let v = self.trie.value(c);
                         if v == want {
                             exact = Some(c);
                         } else if l.tolerance.ok(v, other, limit) && worth(&self.trie, c) {
                             self.stack.push((c, len + 1));
                         }
-                        c = self.trie.next_sibling[usize::from(c)];
+                        c = self.trie.next_sibling(c);
                     }
                 }
             }
@@ -185,8 +182,8 @@ impl Search<'_> {
                 *o = code as u8;
                 break;
             }
-            *o = self.trie.value[usize::from(code)];
-            code = self.trie.parent[usize::from(code)];
+            *o = self.trie.value(code);
+            code = self.trie.parent(code);
         }
     }
 }
