@@ -44,8 +44,9 @@ man:
 bench-peers:
 	benches/peers.sh
 
-# The GIF against gifski on 800-1080 px turntables (synthetic and enlarged
-# example renders): bytes, SSIM, wall time, and bytes at gifski's SSIM.
+# The GIF against gifski over issue #12's range (the example renders, and
+# synthetic and enlarged 800-1080 px turntables): bytes, SSIM, median wall
+# time of alternate runs, and bytes at gifski's SSIM.
 bench-large:
 	benches/gif-large.sh
 

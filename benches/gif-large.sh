@@ -1,18 +1,20 @@
 #!/usr/bin/env bash
-# The GIF against gifski on turntables larger than the example renders
-# (issue #12's range, 480x720 to 1024x1024): three synthetic turntables
+# The GIF against gifski across issue #12's range (480x720 to 1024x1024):
+# the two example renders as they are, three synthetic turntables
 # (`examples/turntable.rs`: a textured, noisy object on flat grey or on a
 # transparent canvas) and the two example renders enlarged (ImageMagick,
 # where installed). For each: bytes, SSIM (mean and worst frame, on
-# white, `benches/gifq.py`) and median wall time of RUNS alternate runs
-# (2 threads), and then assetgen again at the fidelity gifski reached, so
-# bytes can also be compared at equal SSIM.
+# white, `benches/gifq.py`) and median wall time of RUNS runs, assetgen
+# and gifski alternating (2 threads; on a shared machine a single run is
+# off by 15-30%, so the ratio is only worth a median), and then assetgen
+# again at the fidelity gifski reached, so bytes can also be compared at
+# equal SSIM.
 #
 #   cargo install gifski; apt-get install imagemagick python3-skimage python3-pil
-# Usage: benches/gif-large.sh   (RUNS=3 JOBS=2 by default)
+# Usage: benches/gif-large.sh   (RUNS=5 JOBS=2 by default)
 set -uo pipefail
 cd "$(dirname "$0")/.."
-RUNS=${RUNS:-3}
+RUNS=${RUNS:-5}
 JOBS=${JOBS:-2}
 OUT=$(mktemp -d /tmp/assetgen-large.XXXXXX)
 trap 'rm -rf "$OUT"' EXIT
@@ -29,6 +31,11 @@ make_set() {
   "$@" >/dev/null 2>&1 || { rm -rf "${OUT:?}/$name"; return 1; }
 }
 sets=()
+for stem in Back-Scapularis Leg-Gastrocnemius; do
+  name="$stem"
+  make_set "$name" bash -c 'for i in $(seq 1 16); do cp "$0-$i.png" "$1/f-$i.png" || exit 1; done' \
+    "assets-src/muscles/png/$stem" "$OUT/$name" && sets+=("$name")
+done
 for spec in "rgb 1024" "rgba 1024" "rgb 800"; do
   set -- $spec
   name="synthetic-$1-$2"
@@ -48,8 +55,11 @@ fi
 
 # median of numbers on stdin
 median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
-# wall seconds of one run of a command
-wall() { /usr/bin/time -f '%e' -o "$OUT/time" "$@" >/dev/null 2>&1 && tail -1 "$OUT/time"; }
+# wall seconds (to the millisecond) of one run of a command
+wall() {
+  local TIMEFORMAT=%3R
+  { time "$@" >/dev/null 2>&1; } 2>&1
+}
 # a / b to two decimals
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
 # "bytes mean min" of a GIF against the set's frames
