@@ -55,10 +55,11 @@ fi
 
 # median of numbers on stdin
 median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
-# wall seconds (to the millisecond) of one run of a command
+# wall seconds (to the millisecond) of one run of a command; nothing if it
+# failed, so a failed run never counts as a time
 wall() {
-  local TIMEFORMAT=%3R
-  { time "$@" >/dev/null 2>&1; } 2>&1
+  local TIMEFORMAT=%3R t
+  t=$({ time "$@" >/dev/null 2>&1; } 2>&1) && echo "$t"
 }
 # a / b to two decimals
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
